@@ -1,0 +1,246 @@
+// Facts about one client run, derived from what the fake server recorded.
+//
+// ObserveRun is the first half of Gauntlet's verdict engine: a pure function
+// from the server's Transcript, the ServerBehavior that produced it and the
+// client process result (ClientRun) to Observations. It judges nothing; it
+// says what happened, each fact with its evidence (connection, server time,
+// the bytes quoted), so that verdict.h can apply a scenario's expectation and
+// a report can show why.
+//
+// Timing facts ("the client sent MAIL before the server had answered its
+// EHLO") are proofs, not guesses. A client byte was sent no later than the
+// server read it, and the server's wire chunks carry their read time; a reply
+// cannot be received before the server wrote it. So when the read time of the
+// chunk holding a command is earlier than the time the server recorded the
+// reply the client needed first, the client cannot have waited for that
+// reply. Every such fact is derived this way; none depends on how fast the
+// machine is.
+
+#ifndef GAUNTLET_HARNESS_VERDICT_OBSERVATIONS_H_
+#define GAUNTLET_HARNESS_VERDICT_OBSERVATIONS_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "fake_servers/behavior.h"
+#include "fake_servers/transcript.h"
+
+namespace gauntlet::verdict {
+
+// The exit status a client wrapper uses to say "this policy is not
+// supported by this client" (issue 4's client contract).
+inline constexpr int kUnsupportedExitCode = 89;
+
+// The client process as the runner saw it. Plain values so that the verdict
+// core does not depend on how processes are run.
+struct ClientRun {
+  // False when the process could not be started at all.
+  bool ran = true;
+  std::optional<int> exit_code;  // Set when it exited.
+  std::optional<int> signal;     // Set when a signal ended it.
+  // It was still running at the timeout (and was killed by the runner).
+  bool timed_out = false;
+  // It reported the policy as unsupported (exit 89).
+  bool unsupported = false;
+  int64_t duration_us = 0;
+  // The timeout that applied, for the hang message; 0 if unknown.
+  int64_t timeout_us = 0;
+  // Raw stderr (ObserveRun keeps a bounded printable tail).
+  std::string stderr_text;
+};
+
+// Where a fact was seen.
+struct Evidence {
+  int connection = -1;  // Index of the server connection; -1: the whole run.
+  int64_t t_us = -1;    // Server clock (µs since it started); -1: unknown.
+  std::string excerpt;  // The line or bytes, printable and bounded.
+
+  friend bool operator==(const Evidence&, const Evidence&) = default;
+};
+
+// Why a client line travelled in plaintext: the situation a verdict names.
+enum class PlaintextCause {
+  kStripped,            // The EHLO reply did not offer STARTTLS.
+  kEhloRefused,         // EHLO was refused; the client fell back to HELO.
+  kNeverTried,          // STARTTLS was offered; the client never sent it.
+  kBeforeStarttlsReply, // Sent after STARTTLS, before the server's reply.
+  kStarttlsRefused,     // STARTTLS answered with something other than 220.
+  kNoTransition,        // 220 to STARTTLS, but no TLS followed.
+  kInsteadOfHandshake,  // After the 220, plaintext instead of a ClientHello.
+  kAfterTlsFailure,     // Same connection, after the handshake failed.
+  kFallbackConnection,  // A new connection after STARTTLS on an earlier one.
+};
+
+std::string_view PlaintextCauseName(PlaintextCause cause);
+
+// One line (or message) the client sent.
+struct ClientLine {
+  Evidence evidence;
+  // Upper-case verb of a command; "AUTH-DATA" for a line inside an AUTH
+  // exchange; "MESSAGE" for a message body; "BAD-LINE" for bytes that are
+  // not a command.
+  std::string verb;
+  fake::SessionPhase phase = fake::SessionPhase::kPlaintext;
+  bool in_tls = false;
+  // Meaningful when !in_tls.
+  PlaintextCause cause = PlaintextCause::kNeverTried;
+  // For a cause that refers to another connection (kFallbackConnection) or a
+  // reply code (kStarttlsRefused): that number; else 0.
+  int cause_detail = 0;
+};
+
+struct CredentialsSeen {
+  ClientLine line;  // verb "AUTH"; excerpt names the mechanism and user.
+  fake::Credentials credentials;
+};
+
+struct MessageSeen {
+  ClientLine line;  // verb "MESSAGE".
+  uint64_t size = 0;
+  std::string subject;  // Bounded, printable.
+};
+
+// Why a verifying client must refuse a TLS session.
+enum class RefusalReason {
+  kBadCertificate,  // The certificate profile is not kValid.
+  kOldVersion,      // TLS 1.1 or older was negotiated (or the only offer).
+  kWeakCipher,      // A weak suite was negotiated (or the only offer).
+  kNullCipher,      // The negotiated suite does not encrypt at all.
+};
+
+struct Refusal {
+  RefusalReason reason = RefusalReason::kBadCertificate;
+  // "an expired certificate", "TLS 1.1", "the weak suite X", ...
+  std::string what;
+};
+
+// A client line that arrived before the reply it had to wait for.
+struct PrematureLine {
+  ClientLine line;
+  // The command it should have waited on ("EHLO", "AUTH", "DATA", ...).
+  std::string waited_for;
+  // When the server sent that reply (-1: never).
+  int64_t reply_t_us = -1;
+  // The server had written injected bytes (inject_after_starttls_reply) on
+  // this connection before this line: the only reply-shaped bytes the client
+  // could have been acting on.
+  bool injection_available = false;
+};
+
+// A service extension used without a fresh advertisement.
+struct CapabilityUse {
+  ClientLine line;
+  // "AUTH PLAIN", "CHUNKING", "SIZE", "8BITMIME", "SMTPUTF8", ...
+  std::string capability;
+};
+
+struct ConnectionFacts {
+  int index = 0;
+  int64_t accepted_us = 0;
+  int64_t closed_us = -1;
+  fake::CloseKind close = fake::CloseKind::kOpen;
+  // The client ended the connection (FIN, RST, close_notify, truncation).
+  bool client_closed = false;
+
+  // --- Before TLS ----------------------------------------------------------
+  // A plaintext EHLO reply advertised STARTTLS (whole keyword).
+  bool starttls_offered = false;
+  // EHLO in plaintext was answered with 5xx.
+  bool ehlo_refused = false;
+  // The client sent HELO after that refusal.
+  std::optional<Evidence> helo_after_ehlo_refusal;
+  // The client's STARTTLS (first one in plaintext), and the reply code.
+  std::optional<Evidence> starttls_sent;
+  int starttls_reply_code = 0;
+  // Bytes the client sent after STARTTLS before the server's reply.
+  std::optional<Evidence> starttls_pipelined;
+  // Plaintext bytes the client sent after the 220 instead of a ClientHello.
+  std::optional<Evidence> plaintext_instead_of_handshake;
+  // The server wrote inject_after_starttls_reply bytes on this connection.
+  bool injection_sent = false;
+
+  // --- TLS -----------------------------------------------------------------
+  fake::HandshakeOutcome handshake = fake::HandshakeOutcome::kNotAttempted;
+  bool tls_completed = false;
+  std::string tls_version;
+  std::string tls_cipher;
+  std::string tls_failure;
+  int64_t handshake_done_us = -1;
+  // Non-empty: a verifying client must not go on in this session.
+  std::vector<Refusal> refusals;
+  // The first thing the client sent inside TLS other than QUIT: proof it
+  // accepted the session. A completed handshake alone proves nothing (over
+  // TLS 1.3 many clients check the certificate after the handshake).
+  std::optional<ClientLine> proceeded_in_tls;
+  // The client's first command inside TLS, whatever it was.
+  std::optional<ClientLine> first_tls_command;
+  bool ehlo_in_tls = false;
+  // The handshake was left stalled (the scenario's kStall fault, the client
+  // sent STARTTLS, and it never closed).
+  bool stalled_handshake = false;
+  // The server withheld its EHLO reply inside TLS (ignore_ehlo_in_tls) or
+  // delayed a reply, and the client never closed: it waited for it.
+  bool waiting_for_withheld_reply = false;
+
+  // --- Timing --------------------------------------------------------------
+  // Time from the server's last bytes to the client's close: how fast the
+  // client aborted after the strip, refusal or TLS failure. Unset unless the
+  // client closed.
+  std::optional<int64_t> client_close_delay_us;
+};
+
+struct Observations {
+  // --- The client process --------------------------------------------------
+  bool client_ran = true;
+  std::optional<int> exit_code;
+  std::optional<int> signal;
+  bool timed_out = false;
+  bool unsupported = false;
+  int64_t duration_us = 0;
+  int64_t timeout_us = 0;
+  std::string stderr_excerpt;
+
+  // --- Connections ---------------------------------------------------------
+  std::vector<ConnectionFacts> connections;
+  // STARTTLS was sent on some connection.
+  bool starttls_attempted = false;
+
+  // --- What went where -----------------------------------------------------
+  // Every client command, in order; split by channel.
+  std::vector<ClientLine> plaintext_commands;
+  std::vector<ClientLine> tls_commands;
+  // AUTH/MAIL/RCPT/DATA/BDAT commands, AUTH exchange lines and message
+  // bodies sent in plaintext, in order.
+  std::vector<ClientLine> protected_in_plaintext;
+  std::vector<CredentialsSeen> credentials;  // in_tls tells where.
+  std::vector<MessageSeen> messages;         // in_tls tells where.
+  bool delivered_over_tls = false;
+  bool delivered_in_plaintext = false;
+
+  // --- Protocol facts ------------------------------------------------------
+  std::vector<ClientLine> starttls_inside_tls;
+  // First client command inside TLS that was not EHLO/HELO/LHLO (RFC 3207
+  // §4.2), one per connection.
+  std::vector<ClientLine> no_ehlo_after_tls;
+  // Extensions used inside TLS that only the plaintext EHLO offered.
+  std::vector<CapabilityUse> stale_capabilities;
+  // Extensions used that only the injected bytes offered.
+  std::vector<CapabilityUse> injected_capabilities;
+  // Lines sent before the reply they had to wait for.
+  std::vector<PrematureLine> premature_lines;
+  // A plaintext command answered 530 "... STARTTLS ...".
+  std::optional<Evidence> starttls_required_reply;
+};
+
+// Derives every fact. Pure and deterministic: the same inputs always give
+// the same Observations.
+Observations ObserveRun(const fake::Transcript& transcript,
+                        const fake::ServerBehavior& behavior,
+                        const ClientRun& run);
+
+}  // namespace gauntlet::verdict
+
+#endif  // GAUNTLET_HARNESS_VERDICT_OBSERVATIONS_H_

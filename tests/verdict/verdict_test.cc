@@ -1,0 +1,703 @@
+// Table-driven tests of the verdict engine: transcripts shaped as the fake
+// server records each scenario family, through ObserveRun and Judge, with
+// the verdict, the rule ids (in order) and the wording checked.
+
+#include "harness/verdict/verdict.h"
+
+#include <algorithm>
+#include <functional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "fake_servers/behavior.h"
+#include "fake_servers/transcript.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "harness/scenario/scenario.h"
+#include "harness/verdict/observations.h"
+#include "harness/verdict/rules.h"
+#include "tests/verdict/transcript_builder.h"
+
+namespace gauntlet::verdict {
+namespace {
+
+using ::testing::HasSubstr;
+using testing::ConnBuilder;
+using testing::TranscriptOf;
+using Exp = scenario::Expectation;
+using Pol = scenario::Policy;
+using SKind = scenario::ScenarioKind;
+
+const std::vector<std::string> kPlainCaps = {
+    "PIPELINING", "SIZE 10485760", "8BITMIME", "ENHANCEDSTATUSCODES",
+    "STARTTLS"};
+const std::vector<std::string> kStrippedCaps = {
+    "PIPELINING", "SIZE 10485760", "8BITMIME", "ENHANCEDSTATUSCODES"};
+const std::vector<std::string> kTlsCaps = {
+    "PIPELINING", "SIZE 10485760", "8BITMIME", "ENHANCEDSTATUSCODES",
+    "AUTH PLAIN LOGIN"};
+
+fake::ServerBehavior With(std::function<void(fake::ConnectionBehavior&)> f) {
+  fake::ServerBehavior b;
+  b.connections.emplace_back();
+  f(b.connections.back());
+  return b;
+}
+
+ClientRun Exited(int code) {
+  ClientRun run;
+  run.exit_code = code;
+  run.duration_us = 50000;
+  return run;
+}
+
+ClientRun TimedOut() {
+  ClientRun run;
+  run.timed_out = true;
+  run.signal = 9;
+  run.timeout_us = 20'000'000;
+  run.duration_us = 20'000'000;
+  return run;
+}
+
+JudgeInput Expect(Exp e, Pol p = Pol::kRequireTls, SKind k = SKind::kAttack) {
+  JudgeInput in;
+  in.expectation = e;
+  in.policy = p;
+  in.kind = k;
+  return in;
+}
+
+// A full, good session: the control scenario's shape.
+ConnBuilder GoodDelivery() {
+  ConnBuilder c(0);
+  c.Ehlo(kPlainCaps).Starttls().HandshakeDone();
+  c.Ehlo(kTlsCaps).AuthPlain("alice", "secret").SendMessage();
+  c.Cmd("QUIT").Reply("QUIT", "221 2.0.0 Bye").Close(
+      fake::CloseKind::kClientTlsClose);
+  return c;
+}
+
+// Strip: no STARTTLS offered, the client goes on in plaintext.
+ConnBuilder StrippedAndLeaked() {
+  ConnBuilder c(0);
+  c.Ehlo(kStrippedCaps).AuthPlain("alice", "secret").SendMessage();
+  c.Cmd("QUIT").Reply("QUIT", "221 2.0.0 Bye").Close(fake::CloseKind::kClientFin);
+  return c;
+}
+
+struct Case {
+  std::string name;
+  std::function<fake::Transcript()> transcript;
+  fake::ServerBehavior behavior;
+  ClientRun run;
+  JudgeInput input;
+  VerdictKind want;
+  std::vector<std::string> want_rules;
+  // Substrings of the first violation's sentence, or of the summary when
+  // there is none.
+  std::vector<std::string> want_text;
+  std::string want_fix;        // Substring of the first violation's fix.
+  std::string want_reference;  // Substring of its reference.
+  std::vector<std::string> want_notes;  // Note ids that must be present.
+  std::string want_note_text;           // Substring of some note.
+};
+
+std::ostream& operator<<(std::ostream& os, const Case& c) {
+  return os << c.name;
+}
+
+std::vector<Case> Cases() {
+  std::vector<Case> cases;
+
+  // --- Controls ------------------------------------------------------------
+  cases.push_back({"control_delivered_over_tls",
+                   [] { return TranscriptOf({GoodDelivery()}); },
+                   fake::ServerBehavior{}, Exited(0),
+                   Expect(Exp::kDeliverTls, Pol::kRequireTls, SKind::kControl),
+                   VerdictKind::kPass, {}, {"delivered the message over TLSv1.3"},
+                   "", "", {}, ""});
+  cases.push_back(
+      {"control_handshake_failed_is_no_delivery",
+       [] {
+         ConnBuilder c(0);
+         c.Ehlo(kPlainCaps).Starttls().ClientHello();
+         c.HandshakeFailed(fake::HandshakeOutcome::kFailed,
+                           "unknown CA alert from client");
+         c.Close(fake::CloseKind::kClientFin);
+         return TranscriptOf({c});
+       },
+       fake::ServerBehavior{}, Exited(35),
+       Expect(Exp::kDeliverTls, Pol::kRequireTls, SKind::kControl),
+       VerdictKind::kFail, {"no-delivery-over-tls"},
+       {"did not deliver the message over TLS",
+        "the TLS handshake did not complete: unknown CA alert",
+        "exited with status 35"},
+       "CA file", "RFC 3207", {}, ""});
+
+  // --- 530 diagnosis ---------------------------------------------------------
+  auto never_starttls = [] {
+    ConnBuilder c(0);
+    c.Ehlo(kPlainCaps).Cmd("MAIL FROM:<alice@client.test>");
+    c.Reply("MAIL", "530 5.7.0 Must issue a STARTTLS command first");
+    c.Cmd("QUIT").Reply("QUIT", "221 2.0.0 Bye").Close(
+        fake::CloseKind::kClientFin);
+    return TranscriptOf({c});
+  };
+  const fake::ServerBehavior require_tls =
+      With([](fake::ConnectionBehavior& b) { b.require_tls = true; });
+  cases.push_back(
+      {"530_diagnosis_control", never_starttls, require_tls, Exited(1),
+       Expect(Exp::kDeliverTls, Pol::kRequireTls, SKind::kControl),
+       VerdictKind::kFail,
+       {"never-issued-starttls", "plaintext-mail", "no-delivery-over-tls"},
+       {"the client never issued STARTTLS; the server answered 530 5.7.0 Must "
+        "issue a STARTTLS command first"},
+       "enable STARTTLS (e.g. curl --ssl-reqd, smtplib starttls(), Postfix "
+       "smtp_tls_security_level=encrypt)",
+       "RFC 3207", {}, ""});
+  cases.push_back({"530_diagnosis_opportunistic_is_note", never_starttls,
+                   require_tls, Exited(1),
+                   Expect(Exp::kUnrestricted, Pol::kOpportunistic),
+                   VerdictKind::kPass, {}, {"pass"}, "", "",
+                   {"never-issued-starttls", "plaintext-mail"},
+                   "allowed by opportunistic policy"});
+
+  // --- Stripping -----------------------------------------------------------
+  cases.push_back(
+      {"strip_credentials_leaked", [] { return TranscriptOf({StrippedAndLeaked()}); },
+       With([](fake::ConnectionBehavior& b) { b.capabilities = kStrippedCaps; }),
+       Exited(0), Expect(Exp::kStaySecure), VerdictKind::kFail,
+       {"plaintext-auth", "plaintext-message", "plaintext-mail"},
+       {"sent AUTH PLAIN credentials in plaintext after STARTTLS was stripped "
+        "from the EHLO reply (user=alice)"},
+       "require STARTTLS and abort when the server does not offer it",
+       "RFC 3207 §6", {}, ""});
+  cases.push_back(
+      {"strip_opportunistic_notes",
+       [] { return TranscriptOf({StrippedAndLeaked()}); },
+       With([](fake::ConnectionBehavior& b) { b.capabilities = kStrippedCaps; }),
+       Exited(0), Expect(Exp::kUnrestricted, Pol::kOpportunistic),
+       VerdictKind::kPass, {},
+       {"pass: delivered the message in plaintext, which opportunistic policy "
+        "allows"},
+       "", "", {"plaintext-auth", "plaintext-message", "plaintext-mail"},
+       "delivered in plaintext after STARTTLS was stripped from the EHLO reply "
+       "(allowed by opportunistic policy)"});
+  cases.push_back(
+      {"strip_client_quits",
+       [] {
+         ConnBuilder c(0);
+         c.Ehlo(kStrippedCaps).Cmd("QUIT").Reply("QUIT", "221 2.0.0 Bye");
+         c.Close(fake::CloseKind::kClientFin);
+         return TranscriptOf({c});
+       },
+       With([](fake::ConnectionBehavior& b) { b.capabilities = kStrippedCaps; }),
+       Exited(1), Expect(Exp::kStaySecure), VerdictKind::kPass, {},
+       {"pass: sent no protected data in plaintext"}, "", "", {}, ""});
+  cases.push_back(
+      {"starttls_refused_454_then_mail",
+       [] {
+         ConnBuilder c(0);
+         c.Ehlo(kPlainCaps).Starttls("454 4.7.0 TLS not available");
+         c.Cmd("MAIL FROM:<alice@client.test>").Reply("MAIL", "250 2.1.0 Ok");
+         c.Close(fake::CloseKind::kClientFin);
+         return TranscriptOf({c});
+       },
+       With([](fake::ConnectionBehavior& b) {
+         b.starttls_reply = "454 4.7.0 TLS not available\r\n";
+       }),
+       Exited(0), Expect(Exp::kStaySecure), VerdictKind::kFail,
+       {"plaintext-mail"},
+       {"sent \"MAIL FROM:<alice@client.test>\" in plaintext after the server "
+        "refused STARTTLS with 454"},
+       "other than 220 as fatal", "CVE-2016-0772", {}, ""});
+  cases.push_back(
+      {"helo_downgrade",
+       [] {
+         ConnBuilder c(0);
+         c.Cmd("EHLO client.test").Reply("EHLO", "500 5.5.1 Unrecognized");
+         c.Cmd("HELO client.test").Reply("HELO", "250 mx.gauntlet.test");
+         c.Cmd("MAIL FROM:<alice@client.test>").Reply("MAIL", "250 2.1.0 Ok");
+         c.Close(fake::CloseKind::kClientFin);
+         return TranscriptOf({c});
+       },
+       With([](fake::ConnectionBehavior& b) { b.refuse_ehlo = true; }),
+       Exited(0), Expect(Exp::kStayEncrypted, Pol::kRequireTlsNoVerify),
+       VerdictKind::kFail, {"plaintext-mail"},
+       {"after falling back to HELO when EHLO was refused"}, "", "",
+       {"helo-fallback"}, ""});
+  cases.push_back(
+      {"fallback_to_new_plaintext_connection",
+       [] {
+         ConnBuilder a(0, 1000);
+         a.Ehlo(kPlainCaps).Starttls().ClientHello();
+         a.HandshakeFailed(fake::HandshakeOutcome::kFailed, "bad certificate");
+         a.Close(fake::CloseKind::kClientReset);
+         ConnBuilder b(1, 100000);
+         b.Cmd("EHLO client.test").Reply("EHLO", "250 mx.gauntlet.test");
+         b.AuthPlain("alice", "secret");
+         b.Close(fake::CloseKind::kClientFin);
+         return TranscriptOf({a, b});
+       },
+       With([](fake::ConnectionBehavior& b) {
+         b.cert = pki::CertProfile::kSelfSigned;
+       }),
+       Exited(0), Expect(Exp::kStaySecure), VerdictKind::kFail,
+       {"plaintext-auth"},
+       {"on a new connection after STARTTLS on connection 0", "user=alice"},
+       "never fall back to plaintext", "", {}, ""});
+
+  // --- Certificates ----------------------------------------------------------
+  const fake::ServerBehavior expired = With(
+      [](fake::ConnectionBehavior& b) { b.cert = pki::CertProfile::kExpired; });
+  auto closes_after_handshake = [] {
+    ConnBuilder c(0);
+    c.Ehlo(kPlainCaps).Starttls().HandshakeDone();
+    c.Close(fake::CloseKind::kClientTlsClose);
+    return TranscriptOf({c});
+  };
+  auto ehlo_inside_bad_tls = [] {
+    ConnBuilder c(0);
+    c.Ehlo(kPlainCaps).Starttls().HandshakeDone();
+    c.Ehlo(kTlsCaps).Cmd("QUIT").Reply("QUIT", "221 2.0.0 Bye");
+    c.Close(fake::CloseKind::kClientTlsClose);
+    return TranscriptOf({c});
+  };
+  cases.push_back({"cert_expired_client_closes_after_handshake",
+                   closes_after_handshake, expired, Exited(60),
+                   Expect(Exp::kStaySecure), VerdictKind::kPass, {},
+                   {"pass: refused the TLS session with an expired certificate"},
+                   "", "", {"refused-after-handshake"}, "closed without"});
+  cases.push_back({"cert_expired_client_sends_ehlo", ehlo_inside_bad_tls,
+                   expired, Exited(0), Expect(Exp::kStaySecure),
+                   VerdictKind::kFail, {"accepted-bad-certificate"},
+                   {"went on inside a TLS session with an expired certificate",
+                    "\"EHLO client.test\""},
+                   "verify the certificate chain and host name before sending "
+                   "anything",
+                   "RFC 6125", {}, ""});
+  cases.push_back({"cert_not_judged_under_no_verify", ehlo_inside_bad_tls,
+                   expired, Exited(0),
+                   Expect(Exp::kStayEncrypted, Pol::kRequireTlsNoVerify),
+                   VerdictKind::kPass, {}, {"pass"}, "", "",
+                   {"accepted-bad-certificate"},
+                   "not judged under require-tls-no-verify policy"});
+  cases.push_back(
+      {"tls11_accepted",
+       [] {
+         ConnBuilder c(0);
+         c.Ehlo(kPlainCaps).Starttls().HandshakeDone("TLSv1.1",
+                                                     "ECDHE-ECDSA-AES128-SHA");
+         c.Ehlo(kTlsCaps).Close(fake::CloseKind::kClientFin);
+         return TranscriptOf({c});
+       },
+       With([](fake::ConnectionBehavior& b) {
+         b.tls_versions = fake::TlsVersions::kTls11Only;
+       }),
+       Exited(0), Expect(Exp::kStaySecure), VerdictKind::kFail,
+       {"accepted-weak-tls"}, {"using TLSv1.1"}, "TLS 1.2 or later", "RFC 8996",
+       {}, ""});
+  cases.push_back(
+      {"null_cipher_fails_even_stay_encrypted",
+       [] {
+         ConnBuilder c(0);
+         c.Ehlo(kPlainCaps).Starttls().HandshakeDone("TLSv1.2", "NULL-SHA256");
+         c.Ehlo(kTlsCaps).Close(fake::CloseKind::kClientFin);
+         return TranscriptOf({c});
+       },
+       With([](fake::ConnectionBehavior& b) {
+         b.cipher_policy = fake::CipherPolicy::kWeakOnly;
+       }),
+       Exited(0), Expect(Exp::kStayEncrypted, Pol::kRequireTlsNoVerify),
+       VerdictKind::kFail, {"accepted-weak-tls"},
+       {"the NULL suite NULL-SHA256 (no encryption)"}, "", "", {}, ""});
+
+  // --- Injection -------------------------------------------------------------
+  const std::string injected = "250-evil.example\r\n250 AUTH PLAIN\r\n";
+  const fake::ServerBehavior inject_and_ignore =
+      With([&](fake::ConnectionBehavior& b) {
+        b.inject_after_starttls_reply = injected;
+        b.ignore_ehlo_in_tls = true;
+        b.tls_capabilities = kStrippedCaps;
+      });
+  cases.push_back(
+      {"injection_acted_on",
+       [injected] {
+         ConnBuilder c(0);
+         c.Ehlo(kPlainCaps)
+             .Starttls("220 2.0.0 Ready to start TLS", injected)
+             .HandshakeDone();
+         // EHLO is never answered; AUTH follows at once.
+         c.Cmd("EHLO client.test").AuthPlain("alice", "secret", false);
+         c.Close(fake::CloseKind::kClientTlsClose);
+         return TranscriptOf({c});
+       },
+       inject_and_ignore, Exited(0), Expect(Exp::kUnrestricted,
+                                            Pol::kOpportunistic),
+       VerdictKind::kFail, {"acted-on-injected-bytes"},
+       {"\"AUTH PLAIN AGFsaWNlAHNlY3JldA==\" inside TLS before the server had "
+        "answered its EHLO",
+        "injected after its STARTTLS reply"},
+       "discard buffered bytes at the TLS switch", "CVE-2021-22947", {}, ""});
+  cases.push_back(
+      {"injection_ignored_client_waits_then_quits",
+       [injected] {
+         ConnBuilder c(0);
+         c.Ehlo(kPlainCaps)
+             .Starttls("220 2.0.0 Ready to start TLS", injected)
+             .HandshakeDone();
+         c.Cmd("EHLO client.test").Advance(5'000'000).Cmd("QUIT");
+         c.Close(fake::CloseKind::kClientTlsClose);
+         return TranscriptOf({c});
+       },
+       inject_and_ignore, Exited(1), Expect(Exp::kStaySecure),
+       VerdictKind::kPass, {}, {"pass"}, "", "", {}, ""});
+  cases.push_back(
+      {"injection_harmless_when_client_rereads",
+       [injected] {
+         ConnBuilder c(0);
+         c.Ehlo(kPlainCaps)
+             .Starttls("220 2.0.0 Ready to start TLS", injected)
+             .HandshakeDone();
+         c.Ehlo(kTlsCaps).AuthPlain("alice", "secret").SendMessage();
+         c.Close(fake::CloseKind::kClientTlsClose);
+         return TranscriptOf({c});
+       },
+       With([&](fake::ConnectionBehavior& b) {
+         b.inject_after_starttls_reply = injected;
+       }),
+       Exited(0), Expect(Exp::kStaySecure), VerdictKind::kPass, {}, {"pass"},
+       "", "", {}, ""});
+  // curl CVE-2021-22947 shape: 454 plus a pipelined fake dialogue; the
+  // client (opportunistic) goes on in plaintext and sends everything at once.
+  const std::string curl_injected =
+      "235 Authenticated\r\n250 2.1.0 Sender ok\r\n250 2.1.5 Recipient "
+      "ok\r\n354 Enter mail\r\n250 2.0.0 Accepted";
+  cases.push_back(
+      {"curl_cve_2021_22947_shape",
+       [curl_injected] {
+         ConnBuilder c(0);
+         c.Ehlo(kPlainCaps).Starttls("454 currently unavailable", curl_injected);
+         const std::string body = "Subject: x\r\n\r\nhi\r\n.\r\n";
+         c.Pipelined({"MAIL FROM:<alice@client.test>", "RCPT TO:<bob@x.test>",
+                      "DATA"});
+         c.raw().wire.back().bytes += body;
+         c.Processed("MAIL FROM:<alice@client.test>")
+             .Reply("MAIL", "250 2.1.0 Ok");
+         c.Processed("RCPT TO:<bob@x.test>").Reply("RCPT", "250 2.1.5 Ok");
+         c.Processed("DATA").Reply("DATA", "354 Go ahead");
+         c.Message("x", body.size() - 3).Reply("MESSAGE", "250 2.0.0 Ok");
+         c.Close(fake::CloseKind::kClientFin);
+         return TranscriptOf({c});
+       },
+       With([&](fake::ConnectionBehavior& b) {
+         b.starttls_reply = "454 currently unavailable\r\n";
+         b.inject_after_starttls_reply = curl_injected;
+       }),
+       Exited(0), Expect(Exp::kUnrestricted, Pol::kOpportunistic),
+       VerdictKind::kFail, {"acted-on-injected-bytes"},
+       {"the message body in plaintext before the server's 354 reply to DATA"},
+       "", "CVE-2021-22947", {"plaintext-message"}, ""});
+  cases.push_back(
+      {"proceeded_without_reply_no_injection",
+       [] {
+         ConnBuilder c(0);
+         c.Ehlo(kPlainCaps).Starttls().HandshakeDone();
+         c.Cmd("EHLO client.test").Cmd("MAIL FROM:<alice@client.test>");
+         c.Close(fake::CloseKind::kClientTlsClose);
+         return TranscriptOf({c});
+       },
+       With([](fake::ConnectionBehavior& b) { b.ignore_ehlo_in_tls = true; }),
+       Exited(0), Expect(Exp::kStaySecure), VerdictKind::kFail,
+       {"proceeded-without-reply"},
+       {"before the server had answered its EHLO",
+        "the server never answered it"},
+       "", "RFC 2920", {}, ""});
+
+  // --- Protocol rules --------------------------------------------------------
+  cases.push_back(
+      {"starttls_pipelining",
+       [] {
+         ConnBuilder c(0);
+         c.Ehlo(kPlainCaps);
+         c.Pipelined({"STARTTLS", "EHLO client.test"});
+         c.Processed("STARTTLS");
+         c.SetPhase(fake::SessionPhase::kAfterStarttlsCommand,
+                    fake::Channel::kPlaintext);
+         c.Processed("EHLO client.test");
+         c.BytesAfterStarttls("EHLO client.test\r\n");
+         c.SetPhase(fake::SessionPhase::kPlaintext, fake::Channel::kPlaintext);
+         c.Reply("STARTTLS", "220 2.0.0 Ready to start TLS");
+         c.Close(fake::CloseKind::kClientFin);
+         return TranscriptOf({c});
+       },
+       fake::ServerBehavior{}, Exited(1),
+       Expect(Exp::kUnrestricted, Pol::kOpportunistic), VerdictKind::kFail,
+       {"starttls-pipelining"},
+       {"sent \"EHLO client.test\\r\\n\" right after STARTTLS, before the "
+        "server's reply"},
+       "send STARTTLS alone", "RFC 3207 §4", {}, ""});
+  cases.push_back(
+      {"starttls_inside_tls",
+       [] {
+         ConnBuilder c(0);
+         c.Ehlo(kPlainCaps).Starttls().HandshakeDone();
+         c.Ehlo({"PIPELINING", "STARTTLS"}).Cmd("STARTTLS");
+         c.Reply("STARTTLS", "503 5.5.1 TLS already active");
+         c.Close(fake::CloseKind::kClientTlsClose);
+         return TranscriptOf({c});
+       },
+       fake::ServerBehavior{}, Exited(1), Expect(Exp::kStaySecure),
+       VerdictKind::kFail, {"starttls-inside-tls"},
+       {"sent STARTTLS again inside the TLS session"}, "", "RFC 3207 §4.2",
+       {}, ""});
+  cases.push_back(
+      {"stale_auth_mechanism",
+       [] {
+         ConnBuilder c(0);
+         c.Ehlo({"AUTH PLAIN", "STARTTLS"}).Starttls().HandshakeDone();
+         c.Ehlo({"PIPELINING", "AUTH CRAM-MD5"}).AuthPlain("alice", "secret");
+         c.Close(fake::CloseKind::kClientTlsClose);
+         return TranscriptOf({c});
+       },
+       With([](fake::ConnectionBehavior& b) {
+         b.capabilities = {"AUTH PLAIN", "STARTTLS"};
+         b.tls_capabilities = {"PIPELINING", "AUTH CRAM-MD5"};
+       }),
+       Exited(0), Expect(Exp::kStaySecure), VerdictKind::kFail,
+       {"stale-capabilities"},
+       {"used AUTH PLAIN inside TLS, which the server advertised only before "
+        "TLS (its EHLO reply inside TLS did not offer it)"},
+       "discard the capabilities learned before TLS", "RFC 3207 §4.2", {}, ""});
+  cases.push_back(
+      {"no_ehlo_after_tls",
+       [] {
+         ConnBuilder c(0);
+         c.Ehlo(kPlainCaps).Starttls().HandshakeDone();
+         c.Cmd("MAIL FROM:<alice@client.test>").Reply("MAIL", "250 2.1.0 Ok");
+         c.Close(fake::CloseKind::kClientTlsClose);
+         return TranscriptOf({c});
+       },
+       fake::ServerBehavior{}, Exited(0), Expect(Exp::kStaySecure),
+       VerdictKind::kFail, {"no-ehlo-after-tls"},
+       {"sent \"MAIL FROM:<alice@client.test>\" as its first command inside "
+        "TLS without sending EHLO again"},
+       "send EHLO as the first command", "RFC 3207 §4.2", {}, ""});
+  cases.push_back(
+      {"plaintext_after_220",
+       [] {
+         ConnBuilder c(0);
+         c.Ehlo(kPlainCaps).Starttls();
+         c.Cmd("EHLO client.test");
+         c.raw().tls.outcome = fake::HandshakeOutcome::kNotTls;
+         c.Close(fake::CloseKind::kClientFin);
+         return TranscriptOf({c});
+       },
+       fake::ServerBehavior{}, Exited(1),
+       Expect(Exp::kUnrestricted, Pol::kOpportunistic), VerdictKind::kFail,
+       {"plaintext-after-starttls-accepted"},
+       {"\"EHLO client.test\"", "instead of"}, "start the TLS handshake",
+       "RFC 3207 §4", {}, ""});
+
+  // --- Hangs, skips, harness faults, inconclusive ----------------------------
+  auto stalled = [] {
+    ConnBuilder c(0);
+    c.Ehlo(kPlainCaps).Starttls().ClientHello();
+    c.raw().tls.outcome = fake::HandshakeOutcome::kNotAttempted;
+    return TranscriptOf({c});
+  };
+  const fake::ServerBehavior stall = With([](fake::ConnectionBehavior& b) {
+    b.handshake_fault = fake::HandshakeFault::kStall;
+  });
+  cases.push_back({"stalled_handshake_hang", stalled, stall, TimedOut(),
+                   Expect(Exp::kStaySecure), VerdictKind::kTimeout, {"hang"},
+                   {"the client waited forever on a stalled handshake; set a "
+                    "handshake timeout"},
+                   "handshake timeout", "", {}, ""});
+  cases.push_back(
+      {"hang_plus_leak_is_fail",
+       [] {
+         ConnBuilder c(0);
+         c.Ehlo(kStrippedCaps).AuthPlain("alice", "secret");
+         return TranscriptOf({c});
+       },
+       With([](fake::ConnectionBehavior& b) { b.capabilities = kStrippedCaps; }),
+       TimedOut(), Expect(Exp::kStaySecure), VerdictKind::kFail,
+       {"plaintext-auth", "hang"}, {"user=alice"}, "", "", {}, ""});
+  {
+    ClientRun run = Exited(kUnsupportedExitCode);
+    cases.push_back({"unsupported_skip",
+                     [] { return fake::Transcript{}; }, fake::ServerBehavior{},
+                     run, Expect(Exp::kStaySecure), VerdictKind::kSkip, {},
+                     {"skip", "unsupported"}, "", "", {}, ""});
+  }
+  cases.push_back({"never_connected_inconclusive",
+                   [] { return fake::Transcript{}; }, fake::ServerBehavior{},
+                   Exited(7), Expect(Exp::kStaySecure),
+                   VerdictKind::kInconclusive, {}, {"never connected"}, "", "",
+                   {}, ""});
+  {
+    JudgeInput in = Expect(Exp::kStaySecure);
+    in.controls_failed = true;
+    cases.push_back({"controls_failed_makes_pass_inconclusive",
+                     closes_after_handshake, expired, Exited(60), in,
+                     VerdictKind::kInconclusive, {},
+                     {"failed the control scenarios"}, "", "", {}, ""});
+    cases.push_back({"controls_failed_keeps_fail", ehlo_inside_bad_tls,
+                     expired, Exited(0), in, VerdictKind::kFail,
+                     {"accepted-bad-certificate"}, {"expired"}, "", "", {}, ""});
+  }
+  {
+    JudgeInput in = Expect(Exp::kStaySecure);
+    in.harness_status = absl::InternalError("fake server failed to bind");
+    cases.push_back({"harness_error_is_error",
+                     [] { return TranscriptOf({StrippedAndLeaked()}); },
+                     fake::ServerBehavior{}, Exited(0), in, VerdictKind::kError,
+                     {}, {"harness fault", "failed to bind"}, "", "", {}, ""});
+  }
+  {
+    ClientRun run;
+    run.ran = false;
+    cases.push_back({"client_not_started_is_error",
+                     [] { return fake::Transcript{}; }, fake::ServerBehavior{},
+                     run, Expect(Exp::kStaySecure), VerdictKind::kError, {},
+                     {"could not be started"}, "", "", {}, ""});
+  }
+  return cases;
+}
+
+class VerdictTableTest : public ::testing::TestWithParam<Case> {};
+
+TEST_P(VerdictTableTest, JudgesAsExpected) {
+  const Case& c = GetParam();
+  const Observations obs = ObserveRun(c.transcript(), c.behavior, c.run);
+  const Verdict v = Judge(obs, c.input);
+  SCOPED_TRACE(v.summary);
+  EXPECT_EQ(VerdictName(v.verdict), VerdictName(c.want));
+  std::vector<std::string> rules;
+  for (const Violation& violation : v.violations) {
+    rules.push_back(violation.rule);
+    // Every violation is complete and names a known rule.
+    EXPECT_NE(FindRule(violation.rule), nullptr) << violation.rule;
+    EXPECT_FALSE(violation.sentence.empty());
+    EXPECT_FALSE(violation.fix.empty());
+    EXPECT_FALSE(violation.reference.empty());
+  }
+  EXPECT_EQ(rules, c.want_rules);
+  const std::string text =
+      v.violations.empty() ? v.summary : v.violations[0].sentence;
+  for (const std::string& want : c.want_text) {
+    EXPECT_THAT(text, HasSubstr(want));
+  }
+  if (!c.want_fix.empty()) {
+    ASSERT_FALSE(v.violations.empty());
+    EXPECT_THAT(v.violations[0].fix, HasSubstr(c.want_fix));
+  }
+  if (!c.want_reference.empty()) {
+    ASSERT_FALSE(v.violations.empty());
+    EXPECT_THAT(v.violations[0].reference, HasSubstr(c.want_reference));
+  }
+  for (const std::string& id : c.want_notes) {
+    EXPECT_TRUE(std::any_of(v.notes.begin(), v.notes.end(),
+                            [&](const Note& n) { return n.rule == id; }))
+        << "missing note " << id;
+  }
+  if (!c.want_note_text.empty()) {
+    EXPECT_TRUE(std::any_of(v.notes.begin(), v.notes.end(),
+                            [&](const Note& n) {
+                              return n.text.find(c.want_note_text) !=
+                                     std::string::npos;
+                            }))
+        << "no note says: " << c.want_note_text;
+  }
+  // The summary starts with the verdict's name.
+  EXPECT_EQ(v.summary.rfind(std::string(VerdictName(v.verdict)) + ":", 0), 0u)
+      << v.summary;
+  if (v.verdict == VerdictKind::kFail) {
+    EXPECT_THAT(v.summary, HasSubstr("[" + v.violations[0].rule + "]"));
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Families, VerdictTableTest, ::testing::ValuesIn(Cases()),
+    [](const ::testing::TestParamInfo<Case>& info) { return info.param.name; });
+
+// Flakiness is a bug: the same inputs give the same verdict, and the order
+// the server's snapshot lists connections in does not matter.
+TEST(VerdictDeterminismTest, SameInputsSameVerdictWhateverConnectionOrder) {
+  ConnBuilder a(0, 1000);
+  a.Ehlo(kStrippedCaps).AuthPlain("alice", "secret").SendMessage();
+  a.Close(fake::CloseKind::kClientFin);
+  ConnBuilder b(1, 200000);
+  b.Ehlo(kStrippedCaps).AuthPlain("carol", "pw").Cmd("MAIL FROM:<c@x>");
+  b.Close(fake::CloseKind::kClientFin);
+  const fake::ServerBehavior beh = With(
+      [](fake::ConnectionBehavior& c) { c.capabilities = kStrippedCaps; });
+  const JudgeInput in = Expect(Exp::kStaySecure);
+  const Verdict first =
+      Judge(ObserveRun(TranscriptOf({a, b}), beh, Exited(0)), in);
+  const Verdict again =
+      Judge(ObserveRun(TranscriptOf({a, b}), beh, Exited(0)), in);
+  const Verdict swapped =
+      Judge(ObserveRun(TranscriptOf({b, a}), beh, Exited(0)), in);
+  auto flatten = [](const Verdict& v) {
+    std::string s = std::string(VerdictName(v.verdict)) + "|" + v.summary;
+    for (const Violation& x : v.violations) {
+      s += "|" + x.rule + "@" + std::to_string(x.evidence.connection) + ":" +
+           x.sentence;
+    }
+    return s;
+  };
+  EXPECT_EQ(flatten(first), flatten(again));
+  EXPECT_EQ(flatten(first), flatten(swapped));
+  // One violation per rule and connection, ordered by rule then connection.
+  std::vector<std::string> got;
+  for (const Violation& x : first.violations) {
+    got.push_back(x.rule + "@" + std::to_string(x.evidence.connection));
+  }
+  EXPECT_EQ(got, (std::vector<std::string>{
+                     "plaintext-auth@0", "plaintext-auth@1",
+                     "plaintext-message@0", "plaintext-mail@0",
+                     "plaintext-mail@1"}));
+  EXPECT_THAT(first.violations[1].sentence, HasSubstr("user=carol"));
+}
+
+TEST(VerdictNamesTest, RoundTrip) {
+  for (VerdictKind k : {VerdictKind::kPass, VerdictKind::kFail,
+                        VerdictKind::kSkip, VerdictKind::kInconclusive,
+                        VerdictKind::kTimeout, VerdictKind::kError}) {
+    EXPECT_EQ(VerdictFromName(VerdictName(k)), k);
+  }
+  EXPECT_EQ(VerdictName(VerdictKind::kPass), "pass");
+  EXPECT_EQ(VerdictName(VerdictKind::kInconclusive), "inconclusive");
+  EXPECT_FALSE(VerdictFromName("PASS").has_value());
+}
+
+TEST(RulesTest, IdsAreUniqueAndComplete) {
+  std::vector<std::string> ids;
+  for (const Rule& rule : AllRules()) {
+    ids.emplace_back(rule.id);
+    EXPECT_FALSE(rule.description.empty()) << rule.id;
+    EXPECT_FALSE(rule.fix.empty()) << rule.id;
+    EXPECT_FALSE(rule.reference.empty()) << rule.id;
+    EXPECT_EQ(FindRule(rule.id), &rule);
+  }
+  std::vector<std::string> sorted = ids;
+  std::sort(sorted.begin(), sorted.end());
+  EXPECT_EQ(std::adjacent_find(sorted.begin(), sorted.end()), sorted.end());
+  EXPECT_EQ(FindRule("no-such-rule"), nullptr);
+  for (const char* required :
+       {"plaintext-auth", "plaintext-mail", "plaintext-message",
+        "accepted-bad-certificate", "accepted-weak-tls",
+        "acted-on-injected-bytes", "starttls-pipelining", "starttls-inside-tls",
+        "stale-capabilities", "no-ehlo-after-tls", "hang",
+        "no-delivery-over-tls", "never-issued-starttls"}) {
+    EXPECT_NE(FindRule(required), nullptr) << required;
+  }
+}
+
+}  // namespace
+}  // namespace gauntlet::verdict
