@@ -10,7 +10,7 @@ build_pkgs=(
   cmake ninja-build pkg-config g++ clang-14 libclang-rt-14-dev
   libwolfssl-dev libboost-dev libabsl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  libtomlplusplus-dev nlohmann-json3-dev libcli11-dev
+  libtomlplusplus-dev nlohmann-json3-dev libcli11-dev libpugixml-dev
 )
 # Real SMTP clients and servers the tests drive (no mocks of them).
 test_pkgs=(
