@@ -63,6 +63,7 @@ std::span<const CertProfile> AllCertProfiles();
 
 std::string_view KeyTypeName(KeyType key);  // "ecdsa-p256", "rsa-2048"
 std::optional<KeyType> KeyTypeFromName(std::string_view name);
+std::span<const KeyType> AllKeyTypes();
 
 }  // namespace gauntlet::pki
 
