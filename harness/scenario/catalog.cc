@@ -1,0 +1,220 @@
+#include "harness/scenario/catalog.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "harness/scenario/glob.h"
+#include "harness/scenario/loader.h"
+#include "harness/scenario/scenario.h"
+
+#ifndef GAUNTLET_SCENARIOS_SOURCE_DIR
+#define GAUNTLET_SCENARIOS_SOURCE_DIR ""
+#endif
+
+namespace gauntlet::scenario {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Error text for a whole catalogue is bounded: past this many bad files the
+// rest are only counted.
+constexpr std::size_t kMaxReportedErrors = 50;
+
+bool IsDirectory(const fs::path& path) {
+  std::error_code ec;
+  return fs::is_directory(path, ec) && !ec;
+}
+
+struct FoundFile {
+  std::string path;
+  std::string id;
+};
+
+// Lists *.toml files under `dir` with their ids, sorted, or fails.
+absl::Status ListScenarioFiles(const std::string& dir,
+                               std::vector<FoundFile>* out) {
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec) || ec) {
+    return absl::NotFoundError(
+        absl::StrCat(dir, ": not a directory of scenario files"));
+  }
+  const fs::path root(dir);
+  fs::recursive_directory_iterator it(
+      root, fs::directory_options::skip_permission_denied, ec);
+  if (ec) return absl::PermissionDeniedError(absl::StrCat(dir, ": ", ec.message()));
+  for (const fs::recursive_directory_iterator end; it != end;
+       it.increment(ec)) {
+    if (ec) {
+      return absl::PermissionDeniedError(
+          absl::StrCat(dir, ": cannot list: ", ec.message()));
+    }
+    const fs::directory_entry& entry = *it;
+    std::error_code type_ec;
+    if (!entry.is_regular_file(type_ec) || type_ec) continue;
+    if (entry.path().extension() != ".toml") continue;
+    if (out->size() >= kMaxCatalogFiles) {
+      return absl::ResourceExhaustedError(absl::StrCat(
+          dir, ": more than ", kMaxCatalogFiles, " scenario files"));
+    }
+    fs::path relative = entry.path().lexically_relative(root);
+    relative.replace_extension();
+    out->push_back({entry.path().string(), relative.generic_string()});
+  }
+  if (ec) {
+    return absl::PermissionDeniedError(
+        absl::StrCat(dir, ": cannot list: ", ec.message()));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+Catalog::Catalog(std::vector<Scenario> scenarios)
+    : scenarios_(std::move(scenarios)) {
+  std::sort(scenarios_.begin(), scenarios_.end(),
+            [](const Scenario& a, const Scenario& b) { return a.id < b.id; });
+}
+
+const Scenario* Catalog::Find(std::string_view id) const {
+  auto it = std::lower_bound(
+      scenarios_.begin(), scenarios_.end(), id,
+      [](const Scenario& s, std::string_view key) { return s.id < key; });
+  if (it == scenarios_.end() || it->id != id) return nullptr;
+  return &*it;
+}
+
+bool Catalog::Matches(const Scenario& scenario,
+                      std::string_view pattern) const {
+  if (GlobMatch(pattern, scenario.id)) return true;
+  for (const std::string& tag : scenario.tags) {
+    if (GlobMatch(pattern, tag)) return true;
+  }
+  return false;
+}
+
+std::vector<const Scenario*> Catalog::Filter(
+    const std::vector<std::string>& patterns) const {
+  std::vector<std::string_view> include;
+  std::vector<std::string_view> exclude;
+  for (const std::string& p : patterns) {
+    if (!p.empty() && p[0] == '!') {
+      exclude.push_back(std::string_view(p).substr(1));
+    } else {
+      include.push_back(p);
+    }
+  }
+  std::vector<const Scenario*> selected;
+  for (const Scenario& s : scenarios_) {
+    bool in = include.empty();
+    for (std::string_view p : include) in = in || Matches(s, p);
+    for (std::string_view p : exclude) in = in && !Matches(s, p);
+    if (in) selected.push_back(&s);
+  }
+  return selected;
+}
+
+std::vector<std::string> Catalog::UnmatchedPatterns(
+    const std::vector<std::string>& patterns) const {
+  std::vector<std::string> unmatched;
+  for (const std::string& p : patterns) {
+    std::string_view pattern = p;
+    if (!pattern.empty() && pattern[0] == '!') pattern.remove_prefix(1);
+    const bool any = std::any_of(
+        scenarios_.begin(), scenarios_.end(),
+        [&](const Scenario& s) { return Matches(s, pattern); });
+    if (!any) unmatched.emplace_back(pattern);
+  }
+  return unmatched;
+}
+
+absl::StatusOr<Catalog> LoadCatalog(const std::vector<std::string>& dirs) {
+  std::vector<FoundFile> files;
+  for (const std::string& dir : dirs) {
+    std::vector<FoundFile> found;
+    if (absl::Status listed = ListScenarioFiles(dir, &found); !listed.ok()) {
+      return listed;
+    }
+    if (files.size() + found.size() > kMaxCatalogFiles) {
+      return absl::ResourceExhaustedError(
+          absl::StrCat("more than ", kMaxCatalogFiles, " scenario files in ",
+                       absl::StrJoin(dirs, ", ")));
+    }
+    files.insert(files.end(), found.begin(), found.end());
+  }
+  // Sorted so errors and duplicates come out in the same order every run.
+  std::sort(files.begin(), files.end(),
+            [](const FoundFile& a, const FoundFile& b) {
+              return a.id != b.id ? a.id < b.id : a.path < b.path;
+            });
+
+  std::vector<std::string> errors;
+  std::size_t error_count = 0;
+  auto report = [&](std::string message) {
+    if (++error_count <= kMaxReportedErrors) errors.push_back(std::move(message));
+  };
+  std::vector<Scenario> scenarios;
+  for (std::size_t i = 0; i < files.size(); ++i) {
+    if (i > 0 && files[i].id == files[i - 1].id) {
+      report(absl::StrCat(files[i].path, ": duplicate scenario id \"",
+                          files[i].id, "\" (also defined by ",
+                          files[i - 1].path, ")"));
+      continue;
+    }
+    absl::StatusOr<Scenario> loaded =
+        LoadScenarioFile(files[i].path, files[i].id);
+    if (!loaded.ok()) {
+      report(std::string(loaded.status().message()));
+      continue;
+    }
+    scenarios.push_back(*std::move(loaded));
+  }
+  if (error_count > 0) {
+    if (error_count > errors.size()) {
+      errors.push_back(absl::StrCat("... and ", error_count - errors.size(),
+                                    " more errors"));
+    }
+    return absl::InvalidArgumentError(absl::StrJoin(errors, "\n"));
+  }
+  return Catalog(std::move(scenarios));
+}
+
+absl::StatusOr<std::string> BuiltinScenariosDir() {
+  if (const char* env = std::getenv("GAUNTLET_SCENARIOS_DIR");
+      env != nullptr && env[0] != '\0') {
+    if (IsDirectory(env)) return std::string(env);
+    return absl::NotFoundError(absl::StrCat(
+        "GAUNTLET_SCENARIOS_DIR=", env, " is not a directory"));
+  }
+  std::vector<std::string> tried;
+  std::error_code ec;
+  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  if (!ec && exe.has_parent_path()) {
+    const fs::path bin = exe.parent_path();
+    for (const fs::path& candidate :
+         {bin / ".." / "share" / "gauntlet" / "scenarios", bin / "scenarios"}) {
+      const fs::path normal = candidate.lexically_normal();
+      if (IsDirectory(normal)) return normal.string();
+      tried.push_back(normal.string());
+    }
+  }
+  const std::string source_dir = GAUNTLET_SCENARIOS_SOURCE_DIR;
+  if (!source_dir.empty()) {
+    if (IsDirectory(source_dir)) return source_dir;
+    tried.push_back(source_dir);
+  }
+  return absl::NotFoundError(absl::StrCat(
+      "cannot find the built-in scenarios (set GAUNTLET_SCENARIOS_DIR); tried: ",
+      absl::StrJoin(tried, ", ")));
+}
+
+}  // namespace gauntlet::scenario

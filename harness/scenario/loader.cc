@@ -1,0 +1,767 @@
+#include "harness/scenario/loader.h"
+
+#include <array>
+#include <cerrno>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <exception>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "fake_servers/behavior.h"
+#include "fake_servers/pki/cert_profile.h"
+#include "harness/common/status_macros.h"
+#include "harness/scenario/behavior_names.h"
+#include "harness/scenario/scenario.h"
+#include "toml++/toml.h"
+
+namespace gauntlet::scenario {
+namespace {
+
+// Keys allowed at each level; anything else is a typo the author must hear
+// about (a misspelt switch would otherwise silently test the default).
+constexpr std::array<std::string_view, 10> kTopKeys = {
+    "id",       "title", "description", "references", "tags",
+    "severity", "kind",  "timeout_ms",  "expect",     "server"};
+constexpr std::array<std::string_view, 3> kServerKeys = {
+    "max_connections", "idle_timeout_ms", "connection"};
+constexpr std::array<std::string_view, 20> kConnectionKeys = {
+    "greeting",
+    "refuse_ehlo",
+    "capabilities",
+    "tls_capabilities",
+    "ignore_ehlo_in_tls",
+    "starttls_reply",
+    "inject_after_starttls_reply",
+    "after_starttls",
+    "starttls_in_tls_reply",
+    "handshake_fault",
+    "partial_flight_bytes",
+    "tls_versions",
+    "cipher_policy",
+    "cert",
+    "key_type",
+    "linger_after_tls_failure_ms",
+    "require_tls",
+    "reply_override",
+    "delay",
+    "bare_lf_replies"};
+constexpr std::array<std::string_view, 4> kOverrideKeys = {
+    "verb", "raw", "phase", "close_after"};
+constexpr std::array<std::string_view, 2> kDelayKeys = {"verb", "delay_ms"};
+
+// What characters a string may hold.
+enum class Text {
+  kRaw,        // Wire bytes: anything but too long (NUL included).
+  kMultiLine,  // Prose: no NUL.
+  kLine,       // One non-empty line: no CR, LF or NUL.
+};
+
+// absl::StrCat does not take std::string_view in this Abseil build (its
+// string_view is its own type), so messages are joined here.
+template <typename... Parts>
+std::string Cat(const Parts&... parts) {
+  std::string out;
+  (out.append(std::string_view(parts)), ...);
+  return out;
+}
+
+std::string_view TypeName(toml::node_type type) {
+  switch (type) {
+    case toml::node_type::none: return "nothing";
+    case toml::node_type::table: return "a table";
+    case toml::node_type::array: return "an array";
+    case toml::node_type::string: return "a string";
+    case toml::node_type::integer: return "an integer";
+    case toml::node_type::floating_point: return "a float";
+    case toml::node_type::boolean: return "a boolean";
+    case toml::node_type::date: return "a date";
+    case toml::node_type::time: return "a time";
+    case toml::node_type::date_time: return "a date-time";
+  }
+  return "an unknown type";
+}
+
+std::string Quoted(std::span<const std::string_view> names) {
+  std::vector<std::string> quoted;
+  quoted.reserve(names.size());
+  for (std::string_view n : names) quoted.push_back(Cat("\"", n, "\""));
+  return absl::StrJoin(quoted, ", ");
+}
+
+template <typename E>
+std::vector<std::string_view> NamesOf(std::span<const E> all,
+                                      std::string_view (*name_of)(E)) {
+  std::vector<std::string_view> names;
+  names.reserve(all.size());
+  for (E value : all) names.push_back(name_of(value));
+  return names;
+}
+
+bool IsLowerAlnum(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+}
+
+// Checks the shape of a scenario id: lower-case path segments joined by '/'.
+bool IsValidId(std::string_view id) {
+  if (id.empty() || id.size() > kMaxIdBytes) return false;
+  std::size_t segment_start = 0;
+  for (std::size_t i = 0; i <= id.size(); ++i) {
+    if (i == id.size() || id[i] == '/') {
+      if (i == segment_start) return false;            // empty segment
+      if (!IsLowerAlnum(id[segment_start])) return false;  // no ".", "..", "-x"
+      segment_start = i + 1;
+      continue;
+    }
+    const char c = id[i];
+    if (!IsLowerAlnum(c) && c != '-' && c != '_' && c != '.') return false;
+  }
+  return true;
+}
+
+bool IsValidTag(std::string_view tag) {
+  if (tag.empty() || tag.size() > kMaxTagBytes) return false;
+  if (!IsLowerAlnum(tag[0])) return false;
+  for (char c : tag) {
+    if (!IsLowerAlnum(c) && c != '-') return false;
+  }
+  return true;
+}
+
+bool IsValidVerb(std::string_view verb) {
+  if (verb.empty() || verb.size() > kMaxVerbBytes) return false;
+  for (char c : verb) {
+    if (c < 'A' || c > 'Z') return false;
+  }
+  return true;
+}
+
+// Returns an error message if `id` is not the one the file's location
+// implies, or an empty string if it is.
+using IdCheck = std::function<std::string(std::string_view id)>;
+
+// Walks a parsed TOML document and builds a Scenario, stopping at the first
+// error. Every error carries `source:line:column` of the offending key or
+// value.
+class Reader {
+ public:
+  explicit Reader(std::string_view source) : source_(source) {}
+
+  absl::Status Fail(const toml::source_region& at, std::string_view what) const {
+    std::uint32_t line = at.begin.line;
+    std::uint32_t column = at.begin.column;
+    if (line == 0) {  // Regions of implicit tables can be empty.
+      line = 1;
+      column = 1;
+    }
+    return absl::InvalidArgumentError(
+        absl::StrFormat("%s:%d:%d: %s", source_, line, column, what));
+  }
+
+  absl::Status CheckKeys(const toml::table& table, std::string_view where,
+                         std::span<const std::string_view> allowed) const {
+    for (auto&& [key, value] : table) {
+      bool known = false;
+      for (std::string_view a : allowed) known = known || key.str() == a;
+      if (!known) {
+        return Fail(key.source(),
+                    Cat("unknown key \"", key.str(), "\" in ", where,
+                                 "; expected one of: ", Quoted(allowed)));
+      }
+    }
+    return absl::OkStatus();
+  }
+
+  // Each Get* leaves *out alone when the key is absent and not required.
+  absl::Status GetString(const toml::table& table, std::string_view key,
+                         std::string_view path, std::size_t max_bytes,
+                         Text text, bool required, std::string* out) const {
+    const toml::node* node = table.get(key);
+    if (node == nullptr) return Missing(table, path, required);
+    if (!node->is_string()) return WrongType(*node, path, "a string");
+    return CheckString(*node, path, max_bytes, text, out);
+  }
+
+  absl::Status GetStringArray(const toml::table& table, std::string_view key,
+                              std::string_view path, std::size_t max_items,
+                              std::size_t max_bytes, Text text, bool required,
+                              std::vector<std::string>* out) const {
+    const toml::node* node = table.get(key);
+    if (node == nullptr) return Missing(table, path, required);
+    const toml::array* array = node->as_array();
+    if (array == nullptr) {
+      return WrongType(*node, path, "an array of strings");
+    }
+    if (array->size() > max_items) {
+      return Fail(node->source(),
+                  absl::StrFormat("%s: expected at most %d entries, got %d",
+                                  path, max_items, array->size()));
+    }
+    std::vector<std::string> values;
+    values.reserve(array->size());
+    for (std::size_t i = 0; i < array->size(); ++i) {
+      const toml::node& item = *array->get(i);
+      const std::string item_path = absl::StrFormat("%s[%d]", path, i);
+      if (!item.is_string()) return WrongType(item, item_path, "a string");
+      std::string value;
+      GAUNTLET_RETURN_IF_ERROR(
+          CheckString(item, item_path, max_bytes, text, &value));
+      values.push_back(std::move(value));
+    }
+    *out = std::move(values);
+    return absl::OkStatus();
+  }
+
+  absl::Status GetInt(const toml::table& table, std::string_view key,
+                      std::string_view path, std::int64_t min,
+                      std::int64_t max, std::string_view unit,
+                      bool required, std::int64_t* out) const {
+    const toml::node* node = table.get(key);
+    if (node == nullptr) return Missing(table, path, required);
+    if (!node->is_integer()) {
+      return WrongType(*node, path,
+                       absl::StrFormat("an integer (%s)", unit));
+    }
+    const std::int64_t value = node->as_integer()->get();
+    if (value < min || value > max) {
+      return Fail(node->source(),
+                  absl::StrFormat("%s: expected %s between %d and %d, got %d",
+                                  path, unit, min, max, value));
+    }
+    *out = value;
+    return absl::OkStatus();
+  }
+
+  absl::Status GetMillis(const toml::table& table, std::string_view key,
+                         std::string_view path, std::int64_t min,
+                         std::int64_t max,
+                         std::chrono::milliseconds* out) const {
+    std::int64_t value = 0;
+    const toml::node* node = table.get(key);
+    if (node == nullptr) return absl::OkStatus();
+    GAUNTLET_RETURN_IF_ERROR(
+        GetInt(table, key, path, min, max, "milliseconds", false, &value));
+    *out = std::chrono::milliseconds(value);
+    return absl::OkStatus();
+  }
+
+  absl::Status GetBool(const toml::table& table, std::string_view key,
+                       std::string_view path, bool* out) const {
+    const toml::node* node = table.get(key);
+    if (node == nullptr) return absl::OkStatus();
+    if (!node->is_boolean()) {
+      return WrongType(*node, path, "a boolean (true or false)");
+    }
+    *out = node->as_boolean()->get();
+    return absl::OkStatus();
+  }
+
+  // Looks a name up with `from_name`; `allowed` lists the names for the
+  // message when it is not found.
+  template <typename E>
+  absl::Status GetEnum(const toml::table& table, std::string_view key,
+                       std::string_view path,
+                       std::optional<E> (*from_name)(std::string_view),
+                       std::span<const std::string_view> allowed,
+                       bool required, E* out) const {
+    const toml::node* node = table.get(key);
+    if (node == nullptr) return Missing(table, path, required);
+    return EnumValue(*node, path, from_name, allowed, out);
+  }
+
+  template <typename E>
+  absl::Status EnumValue(const toml::node& node, std::string_view path,
+                         std::optional<E> (*from_name)(std::string_view),
+                         std::span<const std::string_view> allowed,
+                         E* out) const {
+    const std::string expected = Cat("one of ", Quoted(allowed));
+    if (!node.is_string()) return WrongType(node, path, expected);
+    const std::string& name = node.as_string()->get();
+    const std::optional<E> value = from_name(name);
+    if (!value.has_value()) {
+      return Fail(node.source(),
+                  absl::StrFormat("%s: expected %s; got \"%s\"", path,
+                                  expected, absl::CHexEscape(name)));
+    }
+    *out = *value;
+    return absl::OkStatus();
+  }
+
+  // Returns the array of tables under `key` (nullptr when absent).
+  absl::StatusOr<const toml::array*> GetTableArray(
+      const toml::table& table, std::string_view key, std::string_view path,
+      std::size_t max_items) const {
+    const toml::node* node = table.get(key);
+    if (node == nullptr) return nullptr;
+    const toml::array* array = node->as_array();
+    if (array == nullptr || !array->is_array_of_tables()) {
+      return WrongType(*node, path,
+                       absl::StrFormat("an array of tables ([[%s]])", path));
+    }
+    if (array->size() > max_items) {
+      return Fail(array->get(max_items)->source(),
+                  absl::StrFormat("%s: expected at most %d entries", path,
+                                  max_items));
+    }
+    return array;
+  }
+
+  absl::Status WrongType(const toml::node& node, std::string_view path,
+                         std::string_view expected) const {
+    return Fail(node.source(),
+                Cat(path, ": expected ", expected, ", got ",
+                             TypeName(node.type())));
+  }
+
+ private:
+  absl::Status Missing(const toml::table& table, std::string_view path,
+                       bool required) const {
+    if (!required) return absl::OkStatus();
+    return Fail(table.source(),
+                Cat("missing required key \"", path, "\""));
+  }
+
+  absl::Status CheckString(const toml::node& node, std::string_view path,
+                           std::size_t max_bytes, Text text,
+                           std::string* out) const {
+    const std::string& value = node.as_string()->get();
+    if (value.size() > max_bytes) {
+      return Fail(node.source(),
+                  absl::StrFormat("%s: expected at most %d bytes, got %d",
+                                  path, max_bytes, value.size()));
+    }
+    if (text != Text::kRaw && value.find('\0') != std::string::npos) {
+      return Fail(node.source(),
+                  Cat(path, ": expected text without NUL bytes"));
+    }
+    if (text == Text::kLine) {
+      if (value.empty()) {
+        return Fail(node.source(),
+                    Cat(path, ": expected a non-empty string"));
+      }
+      if (value.find_first_of("\r\n") != std::string::npos) {
+        return Fail(node.source(),
+                    Cat(path, ": expected a single line (no CR or "
+                                       "LF; the server adds line endings)"));
+      }
+    }
+    *out = value;
+    return absl::OkStatus();
+  }
+
+  std::string_view source_;
+};
+
+absl::Status ParseReplyOverride(const Reader& r, const toml::table& table,
+                                const std::string& path,
+                                fake::ReplyOverride* out) {
+  GAUNTLET_RETURN_IF_ERROR(r.CheckKeys(
+      table, Cat("[[", "server.connection.reply_override", "]]"),
+      kOverrideKeys));
+  GAUNTLET_RETURN_IF_ERROR(r.GetString(table, "verb", path + ".verb",
+                                       kMaxVerbBytes, Text::kLine, true,
+                                       &out->verb));
+  if (!IsValidVerb(out->verb)) {
+    return r.Fail(table.get("verb")->source(),
+                  Cat(path, ".verb: expected an upper-case command "
+                                     "verb such as \"MAIL\", got \"",
+                               absl::CHexEscape(out->verb), "\""));
+  }
+  GAUNTLET_RETURN_IF_ERROR(r.GetString(table, "raw", path + ".raw",
+                                       kMaxRawReplyBytes, Text::kRaw, true,
+                                       &out->raw));
+  const std::vector<std::string_view> phases =
+      NamesOf<fake::Phase>(AllPhases(), PhaseName);
+  GAUNTLET_RETURN_IF_ERROR(r.GetEnum<fake::Phase>(
+      table, "phase", path + ".phase", PhaseFromName, phases, false,
+      &out->phase));
+  return r.GetBool(table, "close_after", path + ".close_after",
+                   &out->close_after);
+}
+
+absl::Status ParseDelay(const Reader& r, const toml::table& table,
+                        const std::string& path, fake::CommandDelay* out) {
+  GAUNTLET_RETURN_IF_ERROR(
+      r.CheckKeys(table, "[[server.connection.delay]]", kDelayKeys));
+  GAUNTLET_RETURN_IF_ERROR(r.GetString(table, "verb", path + ".verb",
+                                       kMaxVerbBytes, Text::kLine, true,
+                                       &out->verb));
+  if (!IsValidVerb(out->verb)) {
+    return r.Fail(table.get("verb")->source(),
+                  Cat(path, ".verb: expected an upper-case command "
+                                     "verb such as \"EHLO\", got \"",
+                               absl::CHexEscape(out->verb), "\""));
+  }
+  std::int64_t ms = 0;
+  GAUNTLET_RETURN_IF_ERROR(r.GetInt(table, "delay_ms", path + ".delay_ms", 0,
+                                    kMaxDelayMs, "milliseconds", true, &ms));
+  out->delay = std::chrono::milliseconds(ms);
+  return absl::OkStatus();
+}
+
+absl::Status ParseConnection(const Reader& r, const toml::table& table,
+                             const std::string& path,
+                             fake::ConnectionBehavior* out) {
+  GAUNTLET_RETURN_IF_ERROR(
+      r.CheckKeys(table, "[[server.connection]]", kConnectionKeys));
+  auto key = [&path](std::string_view k) { return Cat(path, ".", k); };
+
+  GAUNTLET_RETURN_IF_ERROR(r.GetString(table, "greeting", key("greeting"),
+                                       kMaxRawReplyBytes, Text::kRaw, false,
+                                       &out->greeting));
+  GAUNTLET_RETURN_IF_ERROR(
+      r.GetBool(table, "refuse_ehlo", key("refuse_ehlo"), &out->refuse_ehlo));
+  GAUNTLET_RETURN_IF_ERROR(r.GetStringArray(
+      table, "capabilities", key("capabilities"), kMaxCapabilities,
+      kMaxCapabilityBytes, Text::kLine, false, &out->capabilities));
+  GAUNTLET_RETURN_IF_ERROR(r.GetStringArray(
+      table, "tls_capabilities", key("tls_capabilities"), kMaxCapabilities,
+      kMaxCapabilityBytes, Text::kLine, false, &out->tls_capabilities));
+  GAUNTLET_RETURN_IF_ERROR(r.GetBool(table, "ignore_ehlo_in_tls",
+                                     key("ignore_ehlo_in_tls"),
+                                     &out->ignore_ehlo_in_tls));
+  GAUNTLET_RETURN_IF_ERROR(r.GetString(
+      table, "starttls_reply", key("starttls_reply"), kMaxRawReplyBytes,
+      Text::kRaw, false, &out->starttls_reply));
+  GAUNTLET_RETURN_IF_ERROR(r.GetString(
+      table, "inject_after_starttls_reply", key("inject_after_starttls_reply"),
+      kMaxRawReplyBytes, Text::kRaw, false,
+      &out->inject_after_starttls_reply));
+  GAUNTLET_RETURN_IF_ERROR(r.GetEnum<fake::AfterStarttls>(
+      table, "after_starttls", key("after_starttls"), AfterStarttlsFromName,
+      NamesOf<fake::AfterStarttls>(AllAfterStarttls(), AfterStarttlsName),
+      false, &out->after_starttls));
+  GAUNTLET_RETURN_IF_ERROR(r.GetString(
+      table, "starttls_in_tls_reply", key("starttls_in_tls_reply"),
+      kMaxRawReplyBytes, Text::kRaw, false, &out->starttls_in_tls_reply));
+  GAUNTLET_RETURN_IF_ERROR(r.GetEnum<fake::HandshakeFault>(
+      table, "handshake_fault", key("handshake_fault"), HandshakeFaultFromName,
+      NamesOf<fake::HandshakeFault>(AllHandshakeFaults(), HandshakeFaultName),
+      false, &out->handshake_fault));
+  std::int64_t partial = 0;
+  if (table.contains("partial_flight_bytes")) {
+    GAUNTLET_RETURN_IF_ERROR(r.GetInt(
+        table, "partial_flight_bytes", key("partial_flight_bytes"), 1,
+        kMaxPartialFlightBytes, "a byte count", false, &partial));
+    out->partial_flight_bytes = static_cast<std::size_t>(partial);
+  }
+  GAUNTLET_RETURN_IF_ERROR(r.GetEnum<fake::TlsVersions>(
+      table, "tls_versions", key("tls_versions"), TlsVersionsFromName,
+      NamesOf<fake::TlsVersions>(AllTlsVersions(), TlsVersionsName), false,
+      &out->tls_versions));
+  GAUNTLET_RETURN_IF_ERROR(r.GetEnum<fake::CipherPolicy>(
+      table, "cipher_policy", key("cipher_policy"), CipherPolicyFromName,
+      NamesOf<fake::CipherPolicy>(AllCipherPolicies(), CipherPolicyName),
+      false, &out->cipher_policy));
+  GAUNTLET_RETURN_IF_ERROR(r.GetEnum<pki::CertProfile>(
+      table, "cert", key("cert"), pki::CertProfileFromName,
+      NamesOf<pki::CertProfile>(pki::AllCertProfiles(), pki::CertProfileName),
+      false, &out->cert));
+  GAUNTLET_RETURN_IF_ERROR(r.GetEnum<pki::KeyType>(
+      table, "key_type", key("key_type"), pki::KeyTypeFromName,
+      NamesOf<pki::KeyType>(pki::AllKeyTypes(), pki::KeyTypeName), false,
+      &out->key_type));
+  GAUNTLET_RETURN_IF_ERROR(r.GetMillis(
+      table, "linger_after_tls_failure_ms", key("linger_after_tls_failure_ms"),
+      0, kMaxLingerMs, &out->linger_after_tls_failure));
+  GAUNTLET_RETURN_IF_ERROR(
+      r.GetBool(table, "require_tls", key("require_tls"), &out->require_tls));
+  GAUNTLET_RETURN_IF_ERROR(r.GetBool(table, "bare_lf_replies",
+                                     key("bare_lf_replies"),
+                                     &out->bare_lf_replies));
+
+  GAUNTLET_ASSIGN_OR_RETURN(
+      const toml::array* overrides,
+      r.GetTableArray(table, "reply_override", key("reply_override"),
+                      kMaxReplyOverrides));
+  if (overrides != nullptr) {
+    for (std::size_t i = 0; i < overrides->size(); ++i) {
+      fake::ReplyOverride reply;
+      GAUNTLET_RETURN_IF_ERROR(ParseReplyOverride(
+          r, *overrides->get(i)->as_table(),
+          absl::StrFormat("%s.reply_override[%d]", path, i), &reply));
+      out->reply_overrides.push_back(std::move(reply));
+    }
+  }
+  GAUNTLET_ASSIGN_OR_RETURN(
+      const toml::array* delays,
+      r.GetTableArray(table, "delay", key("delay"), kMaxDelays));
+  if (delays != nullptr) {
+    for (std::size_t i = 0; i < delays->size(); ++i) {
+      fake::CommandDelay delay;
+      GAUNTLET_RETURN_IF_ERROR(
+          ParseDelay(r, *delays->get(i)->as_table(),
+                     absl::StrFormat("%s.delay[%d]", path, i), &delay));
+      out->delays.push_back(std::move(delay));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ParseServer(const Reader& r, const toml::table& table,
+                         fake::ServerBehavior* out) {
+  GAUNTLET_RETURN_IF_ERROR(r.CheckKeys(table, "[server]", kServerKeys));
+  std::int64_t max_connections = out->max_connections;
+  GAUNTLET_RETURN_IF_ERROR(r.GetInt(
+      table, "max_connections", "server.max_connections", 1,
+      kMaxServerConnections, "a connection count", false, &max_connections));
+  out->max_connections = static_cast<int>(max_connections);
+  GAUNTLET_RETURN_IF_ERROR(r.GetMillis(table, "idle_timeout_ms",
+                                       "server.idle_timeout_ms",
+                                       kMinIdleTimeoutMs, kMaxIdleTimeoutMs,
+                                       &out->idle_timeout));
+  GAUNTLET_ASSIGN_OR_RETURN(
+      const toml::array* connections,
+      r.GetTableArray(table, "connection", "server.connection",
+                      kMaxConnections));
+  if (connections != nullptr) {
+    for (std::size_t i = 0; i < connections->size(); ++i) {
+      fake::ConnectionBehavior connection;
+      GAUNTLET_RETURN_IF_ERROR(ParseConnection(
+          r, *connections->get(i)->as_table(),
+          absl::StrFormat("server.connection[%d]", i), &connection));
+      out->connections.push_back(std::move(connection));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ParseExpect(const Reader& r, const toml::table& table,
+                         Scenario* out) {
+  const std::vector<std::string_view> policies =
+      NamesOf<Policy>(AllPolicies(), PolicyName);
+  GAUNTLET_RETURN_IF_ERROR(r.CheckKeys(table, "[expect]", policies));
+  const std::vector<std::string_view> expectations =
+      NamesOf<Expectation>(AllExpectations(), ExpectationName);
+  for (Policy policy : AllPolicies()) {
+    Expectation& slot = out->expectations[static_cast<std::size_t>(policy)];
+    const std::string_view name = PolicyName(policy);
+    const toml::node* node = table.get(name);
+    if (node == nullptr) continue;
+    const std::string path = Cat("expect.", name);
+    GAUNTLET_RETURN_IF_ERROR(r.EnumValue<Expectation>(
+        *node, path, ExpectationFromName, expectations, &slot));
+    // deliver-tls means "a client that cannot is broken": only a good
+    // server (a control) can demand it, and a control demands nothing less.
+    if (out->kind == ScenarioKind::kAttack &&
+        slot == Expectation::kDeliverTls) {
+      return r.Fail(node->source(),
+                    Cat(path, ": \"deliver-tls\" is only for kind = "
+                                       "\"control\"; expected one of "
+                                       "\"stay-secure\", \"stay-encrypted\", "
+                                       "\"unrestricted\""));
+    }
+    if (out->kind == ScenarioKind::kControl &&
+        slot != Expectation::kDeliverTls) {
+      return r.Fail(node->source(),
+                    Cat(path, ": a control must expect "
+                                       "\"deliver-tls\", got \"",
+                                 ExpectationName(slot), "\""));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Scenario> ParseDocument(const Reader& r,
+                                       const toml::table& root,
+                                       std::string_view source_name,
+                                       const IdCheck& check_id) {
+  Scenario s;
+  s.source_path = std::string(source_name);
+  GAUNTLET_RETURN_IF_ERROR(r.CheckKeys(root, "the top level", kTopKeys));
+
+  GAUNTLET_RETURN_IF_ERROR(
+      r.GetString(root, "id", "id", kMaxIdBytes, Text::kLine, true, &s.id));
+  if (!IsValidId(s.id)) {
+    return r.Fail(root.get("id")->source(),
+                  Cat("id: expected lower-case path segments "
+                               "([a-z0-9][a-z0-9._-]*) joined by '/', got \"",
+                               absl::CHexEscape(s.id), "\""));
+  }
+  if (check_id) {
+    const std::string mismatch = check_id(s.id);
+    if (!mismatch.empty()) {
+      return r.Fail(root.get("id")->source(), mismatch);
+    }
+  }
+  GAUNTLET_RETURN_IF_ERROR(r.GetString(root, "title", "title", kMaxTitleBytes,
+                                       Text::kLine, true, &s.title));
+  GAUNTLET_RETURN_IF_ERROR(r.GetString(root, "description", "description",
+                                       kMaxDescriptionBytes, Text::kMultiLine,
+                                       true, &s.description));
+  if (s.description.find_first_not_of(" \t\r\n") == std::string::npos) {
+    return r.Fail(root.get("description")->source(),
+                  "description: expected a non-empty explanation");
+  }
+  GAUNTLET_RETURN_IF_ERROR(r.GetStringArray(
+      root, "references", "references", kMaxReferences, kMaxReferenceBytes,
+      Text::kLine, false, &s.references));
+  GAUNTLET_RETURN_IF_ERROR(r.GetStringArray(root, "tags", "tags", kMaxTags,
+                                            kMaxTagBytes, Text::kLine, true,
+                                            &s.tags));
+  const toml::node* tags_node = root.get("tags");
+  if (s.tags.empty()) {
+    return r.Fail(tags_node->source(), "tags: expected at least one tag");
+  }
+  for (std::size_t i = 0; i < s.tags.size(); ++i) {
+    const toml::node& item = *tags_node->as_array()->get(i);
+    if (!IsValidTag(s.tags[i])) {
+      return r.Fail(item.source(),
+                    absl::StrFormat("tags[%d]: expected lower-case "
+                                    "[a-z0-9][a-z0-9-]*, got \"%s\"",
+                                    i, absl::CHexEscape(s.tags[i])));
+    }
+    for (std::size_t j = 0; j < i; ++j) {
+      if (s.tags[j] == s.tags[i]) {
+        return r.Fail(item.source(),
+                      absl::StrFormat("tags[%d]: duplicate tag \"%s\"", i,
+                                      s.tags[i]));
+      }
+    }
+  }
+  const std::vector<std::string_view> severities =
+      NamesOf<Severity>(AllSeverities(), SeverityName);
+  GAUNTLET_RETURN_IF_ERROR(r.GetEnum<Severity>(root, "severity", "severity",
+                                               SeverityFromName, severities,
+                                               true, &s.severity));
+  const std::vector<std::string_view> kinds =
+      NamesOf<ScenarioKind>(AllScenarioKinds(), ScenarioKindName);
+  GAUNTLET_RETURN_IF_ERROR(r.GetEnum<ScenarioKind>(
+      root, "kind", "kind", ScenarioKindFromName, kinds, true, &s.kind));
+  if (root.contains("timeout_ms")) {
+    std::chrono::milliseconds timeout{0};
+    GAUNTLET_RETURN_IF_ERROR(r.GetMillis(root, "timeout_ms", "timeout_ms",
+                                         kMinTimeoutMs, kMaxTimeoutMs,
+                                         &timeout));
+    s.timeout = timeout;
+  }
+
+  for (Policy policy : AllPolicies()) {
+    s.expectations[static_cast<std::size_t>(policy)] =
+        DefaultExpectation(s.kind, policy);
+  }
+  if (const toml::node* expect = root.get("expect")) {
+    if (!expect->is_table()) {
+      return r.WrongType(*expect, "expect", "a table ([expect])");
+    }
+    GAUNTLET_RETURN_IF_ERROR(ParseExpect(r, *expect->as_table(), &s));
+  }
+  if (const toml::node* server = root.get("server")) {
+    if (!server->is_table()) {
+      return r.WrongType(*server, "server", "a table ([server])");
+    }
+    GAUNTLET_RETURN_IF_ERROR(ParseServer(r, *server->as_table(), &s.server));
+  }
+  return s;
+}
+
+absl::StatusOr<Scenario> ParseWithCheck(std::string_view text,
+                                        std::string_view source_name,
+                                        const IdCheck& check_id) {
+  if (text.size() > kMaxFileBytes) {
+    return absl::InvalidArgumentError(
+        absl::StrFormat("%s: file is %d bytes; a scenario file may be at most "
+                        "%d bytes",
+                        source_name, text.size(), kMaxFileBytes));
+  }
+  const Reader reader(source_name);
+  // toml++ reports syntax errors by throwing; nothing may escape this
+  // module, so every toml++ call stays inside this try block.
+  try {
+    const toml::table root =
+        toml::parse(text, std::string_view(source_name));
+    return ParseDocument(reader, root, source_name, check_id);
+  } catch (const toml::parse_error& error) {
+    return reader.Fail(error.source(),
+                       Cat("invalid TOML: ", error.description()));
+  } catch (const std::exception& error) {
+    return absl::InternalError(
+        Cat(source_name, ": cannot parse: ", error.what()));
+  }
+}
+
+absl::StatusOr<std::string> ReadBounded(const std::string& path) {
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(
+      std::fopen(path.c_str(), "rb"), &std::fclose);
+  if (file == nullptr) {
+    const int err = errno;
+    const std::string why = Cat(path, ": cannot open: ",
+                                         std::strerror(err));
+    if (err == ENOENT) return absl::NotFoundError(why);
+    return absl::PermissionDeniedError(why);
+  }
+  std::string text;
+  char buffer[16 * 1024];
+  while (true) {
+    const std::size_t n = std::fread(buffer, 1, sizeof buffer, file.get());
+    text.append(buffer, n);
+    if (text.size() > kMaxFileBytes) {
+      return absl::InvalidArgumentError(absl::StrFormat(
+          "%s: file is larger than %d bytes, the limit for a scenario file",
+          path, kMaxFileBytes));
+    }
+    if (n < sizeof buffer) break;
+  }
+  if (std::ferror(file.get())) {
+    return absl::DataLossError(
+        Cat(path, ": cannot read: ", std::strerror(errno)));
+  }
+  return text;
+}
+
+}  // namespace
+
+absl::StatusOr<Scenario> ParseScenario(std::string_view text,
+                                       std::string_view source_name,
+                                       std::string_view expected_id) {
+  IdCheck check;
+  if (!expected_id.empty()) {
+    check = [expected_id](std::string_view id) -> std::string {
+      if (id == expected_id) return "";
+      return Cat("id: expected \"", expected_id,
+                          "\" (the file's path under its scenario "
+                          "directory, without .toml), got \"",
+                          id, "\"");
+    };
+  }
+  return ParseWithCheck(text, source_name, check);
+}
+
+absl::StatusOr<Scenario> LoadScenarioFile(const std::string& path,
+                                          std::string_view expected_id) {
+  GAUNTLET_ASSIGN_OR_RETURN(const std::string text, ReadBounded(path));
+  if (!expected_id.empty()) return ParseScenario(text, path, expected_id);
+  constexpr std::string_view kSuffix = ".toml";
+  std::string_view stem = path;
+  if (stem.size() >= kSuffix.size() &&
+      stem.substr(stem.size() - kSuffix.size()) == kSuffix) {
+    stem.remove_suffix(kSuffix.size());
+  }
+  const IdCheck check = [stem](std::string_view id) -> std::string {
+    const bool whole = stem == id;
+    const bool tail = stem.size() > id.size() &&
+                      stem.substr(stem.size() - id.size()) == id &&
+                      stem[stem.size() - id.size() - 1] == '/';
+    if (whole || tail) return "";
+    return Cat("id: \"", id,
+                        "\" does not match the file's path; expected the path "
+                        "to end in \"",
+                        id, ".toml\"");
+  };
+  return ParseWithCheck(text, path, check);
+}
+
+}  // namespace gauntlet::scenario

@@ -1,0 +1,64 @@
+// Reads one scenario file (TOML) into a Scenario, rejecting anything wrong.
+//
+// Scenario files may come from a user's own directory, so the loader treats
+// them as untrusted: the file size, every string, list and duration is
+// bounded (see the k* limits below), every key at every level must be known,
+// and every error names the place as `file:line:column: what was expected`.
+// No exception escapes (toml++ throws; it is caught here). The format itself
+// is documented in docs/scenario-format.md.
+
+#ifndef GAUNTLET_HARNESS_SCENARIO_LOADER_H_
+#define GAUNTLET_HARNESS_SCENARIO_LOADER_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+#include "harness/scenario/scenario.h"
+
+namespace gauntlet::scenario {
+
+// Bounds on what a scenario file may contain.
+inline constexpr std::size_t kMaxFileBytes = 256 * 1024;
+inline constexpr std::size_t kMaxIdBytes = 128;
+inline constexpr std::size_t kMaxTitleBytes = 200;
+inline constexpr std::size_t kMaxDescriptionBytes = 16 * 1024;
+inline constexpr std::size_t kMaxReferences = 32;
+inline constexpr std::size_t kMaxReferenceBytes = 400;
+inline constexpr std::size_t kMaxTags = 32;
+inline constexpr std::size_t kMaxTagBytes = 40;
+inline constexpr std::size_t kMaxConnections = 16;
+inline constexpr std::size_t kMaxCapabilities = 256;
+inline constexpr std::size_t kMaxCapabilityBytes = 512;
+inline constexpr std::size_t kMaxRawReplyBytes = 16 * 1024;
+inline constexpr std::size_t kMaxReplyOverrides = 32;
+inline constexpr std::size_t kMaxDelays = 32;
+inline constexpr std::size_t kMaxVerbBytes = 16;
+inline constexpr std::int64_t kMinTimeoutMs = 100;
+inline constexpr std::int64_t kMaxTimeoutMs = 600'000;
+inline constexpr std::int64_t kMinIdleTimeoutMs = 100;
+inline constexpr std::int64_t kMaxIdleTimeoutMs = 600'000;
+inline constexpr std::int64_t kMaxDelayMs = 120'000;
+inline constexpr std::int64_t kMaxLingerMs = 120'000;
+inline constexpr std::int64_t kMaxServerConnections = 64;
+inline constexpr std::int64_t kMaxPartialFlightBytes = 16 * 1024;
+
+// Parses the text of one scenario file. `source_name` is used in error
+// messages and stored as Scenario::source_path. When `expected_id` is not
+// empty, the file's `id` must equal it (the catalogue passes the id implied
+// by the file's path).
+absl::StatusOr<Scenario> ParseScenario(std::string_view text,
+                                       std::string_view source_name,
+                                       std::string_view expected_id = {});
+
+// Reads and parses one file. With an empty `expected_id`, the file's `id`
+// must be the tail of its path: ".../scenarios/strip/x.toml" may only hold
+// id "strip/x" (or "x" when loaded from inside strip/).
+absl::StatusOr<Scenario> LoadScenarioFile(const std::string& path,
+                                          std::string_view expected_id = {});
+
+}  // namespace gauntlet::scenario
+
+#endif  // GAUNTLET_HARNESS_SCENARIO_LOADER_H_
