@@ -1,0 +1,139 @@
+// Fuzzes gauntlet::smtp::DataReader and DotStuff with raw wire bytes: what
+// a client sends after the server's 354 reply.
+//
+// Limits and read boundaries come from a hash of the input, so seeds are
+// plain captures. If the input holds a "DATA\r\n" line (a capture of a
+// whole session), the bytes after it are read as message data too.
+// Invariants (abort on violation): any split, including one byte at a time,
+// gives the same result; bytes after the end-of-data marker are never
+// consumed; the stored message never exceeds its limit; a message read
+// successfully, dot-stuffed again and re-read, is the same message.
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/strings/string_view.h"
+#include "harness/smtp/data_reader.h"
+
+namespace {
+
+using gauntlet::smtp::DataReader;
+using gauntlet::smtp::DataReaderOptions;
+
+#define FUZZ_CHECK(cond)             \
+  do {                               \
+    if (!(cond)) __builtin_trap();   \
+  } while (0)
+
+std::uint64_t Hash(absl::string_view s) {
+  std::uint64_t h = 0xcbf29ce484222325ull;
+  for (unsigned char c : s) h = (h ^ c) * 0x100000001b3ull;
+  return h;
+}
+
+std::uint64_t Mix(std::uint64_t& state) {
+  std::uint64_t z = (state += 0x9e3779b97f4a7c15ull);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+  return z ^ (z >> 31);
+}
+
+struct Outcome {
+  std::size_t consumed = 0;
+  bool done = false;
+  std::string status;
+  std::string message;
+  bool bare_lf = false;
+  bool bare_cr = false;
+  bool operator==(const Outcome&) const = default;
+};
+
+Outcome Read(absl::string_view input, const DataReaderOptions& options,
+             const std::vector<std::size_t>& cuts) {
+  DataReader reader(options);
+  Outcome out;
+  std::size_t start = 0;
+  bool stopped = false;
+  auto feed = [&](std::size_t end) {
+    if (stopped) return;
+    const absl::string_view piece = input.substr(start, end - start);
+    const std::size_t used = reader.Feed(piece);
+    out.consumed += used;
+    FUZZ_CHECK(reader.message().size() <= options.max_message_size);
+    if (used < piece.size()) {
+      FUZZ_CHECK(reader.done());
+      stopped = true;
+    }
+    start = end;
+  };
+  for (std::size_t cut : cuts) feed(cut);
+  feed(input.size());
+  FUZZ_CHECK(reader.offset() == out.consumed);
+  out.done = reader.done();
+  out.status = reader.status().ToString();
+  out.message = reader.message();
+  out.bare_lf = reader.saw_bare_lf();
+  out.bare_cr = reader.saw_bare_cr();
+  return out;
+}
+
+void Check(absl::string_view input, std::uint64_t& state) {
+  DataReaderOptions options;
+  switch (Mix(state) % 4) {
+    case 0:
+      options.max_line_length = Mix(state) % 80;
+      break;
+    case 1:
+      options.max_message_size = Mix(state) % 512;
+      break;
+    default:
+      break;
+  }
+  const Outcome whole = Read(input, options, {});
+  FUZZ_CHECK(whole.consumed <= input.size());
+  if (!whole.done) FUZZ_CHECK(whole.consumed == input.size());
+  if (whole.done) {
+    FUZZ_CHECK(input.substr(0, whole.consumed).size() >= 3);
+    FUZZ_CHECK(input.substr(whole.consumed - 3, 3) == ".\r\n");
+  }
+
+  std::vector<std::size_t> cuts;
+  const int n = 1 + static_cast<int>(Mix(state) % 6);
+  for (int i = 0; i < n; ++i) cuts.push_back(Mix(state) % (input.size() + 1));
+  std::sort(cuts.begin(), cuts.end());
+  FUZZ_CHECK(Read(input, options, cuts) == whole);
+  if (input.size() <= 512) {
+    std::vector<std::size_t> every;
+    for (std::size_t i = 1; i < input.size(); ++i) every.push_back(i);
+    FUZZ_CHECK(Read(input, options, every) == whole);
+  }
+
+  if (whole.done && whole.status == "OK") {
+    const std::string wire = gauntlet::smtp::DotStuff(whole.message);
+    DataReaderOptions relaxed;  // Stuffing may lengthen a line by one.
+    relaxed.max_line_length = std::max<std::size_t>(options.max_line_length, 3) + 1;
+    relaxed.max_message_size = options.max_message_size;
+    const Outcome again = Read(wire, relaxed, {});
+    FUZZ_CHECK(again.done);
+    FUZZ_CHECK(again.consumed == wire.size());
+    FUZZ_CHECK(again.message == whole.message);
+  }
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data,
+                                      std::size_t size) {
+  const absl::string_view input(reinterpret_cast<const char*>(data), size);
+  std::uint64_t state = Hash(input);
+  Check(input, state);
+  const std::size_t data_cmd = input.find("DATA\r\n");
+  if (data_cmd != absl::string_view::npos &&
+      (data_cmd == 0 || input[data_cmd - 1] == '\n')) {
+    Check(input.substr(data_cmd + 6), state);
+  }
+  return 0;
+}

@@ -1,0 +1,136 @@
+// Incremental CRLF line framing for SMTP, as a pure byte-in / value-out core.
+//
+// A LineReader accepts the bytes of one direction of an SMTP session in
+// whatever pieces the socket delivered them and hands out complete lines.
+// Feeding one byte at a time yields exactly the same lines, errors and
+// offsets as feeding everything at once.
+//
+// Line endings are reported, never normalised: a line ended by a bare LF is
+// marked kBareLf, and a CR that is not immediately followed by LF stays in
+// the text and sets has_bare_cr. A bare CR does not end a line.
+//
+// Memory is bounded by the configured maximum line length whatever the
+// input: a line that reaches the limit without an LF is reported as an error
+// value (naming its byte offset) as soon as the limit is reached, and the
+// reader then discards bytes up to and including the next LF.
+//
+// The sink may stop consumption right after any line or error, so that the
+// caller gets the rest of the same read raw: after "STARTTLS\r\n" the next
+// bytes belong to the TLS handshake, not to the line framing.
+
+#ifndef GAUNTLET_HARNESS_SMTP_LINE_READER_H_
+#define GAUNTLET_HARNESS_SMTP_LINE_READER_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "absl/functional/function_ref.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+
+namespace gauntlet::smtp {
+
+// RFC 5321 §4.5.3.1.4: a command line is at most 512 octets including CRLF.
+inline constexpr std::size_t kMaxCommandLineLength = 512;
+// RFC 5321 §4.5.3.1.5: a reply line is at most 512 octets including CRLF.
+inline constexpr std::size_t kMaxReplyLineLength = 512;
+// RFC 5321 §4.5.3.1.6: a text line (message data) is at most 1000 octets
+// including CRLF.
+inline constexpr std::size_t kMaxTextLineLength = 1000;
+
+enum class LineEnding {
+  kCrlf,    // "\r\n", as RFC 5321 requires.
+  kBareLf,  // "\n" without a preceding CR.
+};
+
+struct Line {
+  // The line without its ending (neither the LF nor the CR of a CRLF).
+  std::string text;
+  LineEnding ending = LineEnding::kCrlf;
+  // True when `text` contains a CR that is not part of the line's CRLF.
+  bool has_bare_cr = false;
+  // Stream offset of the line's first byte (0 = first byte ever fed).
+  std::uint64_t offset = 0;
+
+  // Number of bytes the line occupied on the wire, ending included.
+  std::size_t wire_length() const {
+    return text.size() + (ending == LineEnding::kCrlf ? 2 : 1);
+  }
+  friend bool operator==(const Line&, const Line&) = default;
+};
+
+// The same facts as Line, with `text` pointing into the bytes being fed or
+// the reader's buffer: valid only during the sink call. For consumers that
+// copy what they keep anyway (the reply parser), this saves a copy per line,
+// and an overlong line is a flag rather than an allocated error message.
+struct LineView {
+  absl::string_view text;
+  LineEnding ending = LineEnding::kCrlf;
+  bool has_bare_cr = false;
+  std::uint64_t offset = 0;
+  // The line reached the length limit: `text` is empty and the reader now
+  // discards bytes up to the next LF. LineReader::OverlongError() gives the
+  // error Feed() would have reported.
+  bool overlong = false;
+
+  std::size_t wire_length() const {
+    return text.size() + (ending == LineEnding::kCrlf ? 2 : 1);
+  }
+};
+
+// Receives each complete line, or an error (absl::StatusCode::
+// kResourceExhausted) for a line that reached the length limit. Returning
+// false stops consumption right after that line or error.
+using LineSink = absl::FunctionRef<bool(const absl::StatusOr<Line>&)>;
+using LineViewSink = absl::FunctionRef<bool(const LineView&)>;
+
+class LineReader {
+ public:
+  // `max_line_length` counts the line ending; values below 1 are treated
+  // as 1 (only an empty bare-LF line fits).
+  explicit LineReader(std::size_t max_line_length = kMaxCommandLineLength);
+
+  // Frames `bytes`, calling `sink` for every complete line or overlong-line
+  // error. Returns how many bytes of `bytes` were consumed: all of them,
+  // unless the sink returned false, in which case the bytes after that line
+  // (or after the byte that made the line overlong) were not looked at and
+  // remain the caller's.
+  std::size_t Feed(absl::string_view bytes, LineSink sink);
+  // Identical, handing out views instead of copies.
+  std::size_t FeedViews(absl::string_view bytes, LineViewSink sink);
+  // The error for an overlong line starting at `offset`.
+  absl::Status OverlongError(std::uint64_t offset) const;
+
+  // Bytes of an incomplete line held back until its LF arrives.
+  absl::string_view pending() const { return pending_; }
+  // True while discarding the rest of an overlong line.
+  bool discarding() const { return discarding_; }
+  // Total bytes consumed since construction or Reset().
+  std::uint64_t offset() const { return offset_; }
+  std::size_t max_line_length() const { return max_line_length_; }
+
+  // Forgets any partial line and restarts offsets at zero, keeping
+  // allocated buffers for reuse; the second form also changes the limit.
+  void Reset();
+  void Reset(std::size_t max_line_length);
+
+ private:
+  // Emits the line ending at the LF just consumed; `body` excludes the LF.
+  static bool EmitLine(absl::string_view body, std::uint64_t line_offset,
+                       LineViewSink sink);
+
+  std::size_t max_line_length_;
+  std::string pending_;
+  std::uint64_t pending_offset_ = 0;
+  std::uint64_t offset_ = 0;
+  bool discarding_ = false;
+  // Reused for every line handed out by Feed() so that steady-state
+  // framing does not allocate.
+  absl::StatusOr<Line> scratch_;
+};
+
+}  // namespace gauntlet::smtp
+
+#endif  // GAUNTLET_HARNESS_SMTP_LINE_READER_H_

@@ -1,0 +1,266 @@
+#include "harness/smtp/reply.h"
+
+#include <utility>
+
+#include "absl/status/status.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+
+namespace gauntlet::smtp {
+namespace {
+
+// Bounds the reuse pool (and so the memory a parser keeps between replies)
+// independently of the options, so that Reset() with other limits does not
+// throw buffers away.
+constexpr std::size_t kMaxSpareLines = 256;
+
+bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+
+// A short printable excerpt of hostile bytes for an error message.
+std::string Excerpt(absl::string_view text) {
+  constexpr std::size_t kMax = 24;
+  if (text.size() <= kMax) return absl::StrCat("\"", absl::CHexEscape(text), "\"");
+  return absl::StrCat("\"", absl::CHexEscape(text.substr(0, kMax)), "\"...");
+}
+
+// Reads 1-3 digits at text[*pos]; advances *pos.
+bool ReadSmallNumber(absl::string_view text, std::size_t* pos, int* value) {
+  std::size_t i = *pos;
+  int v = 0;
+  while (i < text.size() && i - *pos < 3 && IsDigit(text[i])) {
+    v = v * 10 + (text[i] - '0');
+    ++i;
+  }
+  if (i == *pos) return false;
+  *pos = i;
+  *value = v;
+  return true;
+}
+
+}  // namespace
+
+std::string EnhancedStatusCode::ToString() const {
+  return absl::StrCat(klass, ".", subject, ".", detail);
+}
+
+absl::string_view Reply::first_line() const {
+  return lines.empty() ? absl::string_view() : absl::string_view(lines[0]);
+}
+
+std::optional<EnhancedStatusCode> ParseEnhancedStatusCode(
+    absl::string_view text) {
+  if (text.size() < 5) return std::nullopt;
+  EnhancedStatusCode code;
+  if (text[0] != '2' && text[0] != '4' && text[0] != '5') return std::nullopt;
+  if (text[1] != '.') return std::nullopt;
+  code.klass = text[0] - '0';
+  std::size_t pos = 2;
+  if (!ReadSmallNumber(text, &pos, &code.subject)) return std::nullopt;
+  if (pos >= text.size() || text[pos] != '.') return std::nullopt;
+  ++pos;
+  if (!ReadSmallNumber(text, &pos, &code.detail)) return std::nullopt;
+  if (pos < text.size() && text[pos] != ' ') return std::nullopt;
+  return code;
+}
+
+ReplyParser::ReplyParser(ReplyParserOptions options)
+    : options_(options), lines_(options.max_line_length) {}
+
+void ReplyParser::Reset() {
+  lines_.Reset();
+  in_reply_ = false;
+  skipping_ = false;
+  RecycleLines();
+  // Drop a retained error so a reused parser holds no per-input state.
+  if (!result_.ok()) result_ = Reply{};
+}
+
+void ReplyParser::Reset(const ReplyParserOptions& options) {
+  options_ = options;
+  lines_.Reset(options.max_line_length);
+  in_reply_ = false;
+  skipping_ = false;
+  RecycleLines();
+  if (!result_.ok()) result_ = Reply{};
+}
+
+void ReplyParser::RecycleLines() {
+  for (std::string& line : reply_.lines) {
+    if (spare_.size() >= kMaxSpareLines) break;
+    spare_.push_back(std::move(line));
+  }
+  reply_.lines.clear();
+}
+
+bool ReplyParser::idle() const {
+  return !in_reply_ && lines_.pending().empty() && !lines_.discarding();
+}
+
+std::size_t ReplyParser::buffered_bytes() const {
+  std::size_t n = lines_.pending().size();
+  if (in_reply_) n += reply_.wire_length;
+  return n;
+}
+
+bool ReplyParser::Fail(absl::Status status, ReplySink sink) {
+  in_reply_ = false;
+  skipping_ = true;
+  RecycleLines();
+  result_ = std::move(status);
+  return sink(result_);
+}
+
+bool ReplyParser::OnLine(const LineView& line, ReplySink sink) {
+  if (line.overlong) {
+    if (skipping_) return true;
+    return Fail(lines_.OverlongError(line.offset), sink);
+  }
+  const absl::string_view text = line.text;
+  error_text_.clear();
+  if (skipping_ && (text.size() < 3 || !IsDigit(text[0]) ||
+                    !IsDigit(text[1]) || !IsDigit(text[2]) || text[0] < '2' ||
+                    text[0] > '5' || text[1] > '5' ||
+                    (text.size() > 3 && text[3] != ' ' && text[3] != '-'))) {
+    return true;  // Still in the garbage that followed an error.
+  }
+  skipping_ = false;
+  if (text.size() < 3 || !IsDigit(text[0]) || !IsDigit(text[1]) ||
+      !IsDigit(text[2])) {
+    absl::StrAppend(&error_text_, "reply line at byte offset ", line.offset,
+                    " does not start with a three-digit code");
+    return Fail(absl::InvalidArgumentError(error_text_), sink);
+  }
+  if (text[0] < '2' || text[0] > '5' || text[1] > '5') {
+    absl::StrAppend(&error_text_, "reply line at byte offset ", line.offset,
+                    " has an invalid reply code ", text.substr(0, 3),
+                    " (first digit must be 2-5, second 0-5)");
+    return Fail(absl::InvalidArgumentError(error_text_), sink);
+  }
+  bool last;
+  absl::string_view rest;
+  if (text.size() == 3) {
+    last = true;
+  } else if (text[3] == ' ' || text[3] == '-') {
+    last = text[3] == ' ';
+    rest = text.substr(4);
+  } else {
+    absl::StrAppend(&error_text_, "reply line at byte offset ", line.offset,
+                    ": expected ' ' or '-' after the code, got byte ",
+                    static_cast<int>(static_cast<unsigned char>(text[3])));
+    return Fail(absl::InvalidArgumentError(error_text_), sink);
+  }
+  const int code = (text[0] - '0') * 100 + (text[1] - '0') * 10 +
+                   (text[2] - '0');
+  Reply& r = reply_;
+  if (!in_reply_) {
+    RecycleLines();
+    r.code = code;
+    r.enhanced_code.reset();
+    r.has_bare_lf = false;
+    r.has_bare_cr = false;
+    r.offset = line.offset;
+    r.wire_length = 0;
+    in_reply_ = true;
+  }
+  if (code != r.code) {
+    absl::StrAppend(&error_text_, "reply line at byte offset ", line.offset,
+                    " has code ", code, " but the reply that began at byte offset ",
+                    r.offset, " has code ", r.code);
+    return Fail(absl::InvalidArgumentError(error_text_), sink);
+  }
+  if (r.lines.size() >= options_.max_lines) {
+    absl::StrAppend(&error_text_, "reply at byte offset ", r.offset,
+                    " has more than ", options_.max_lines,
+                    " lines (line at byte offset ", line.offset, ")");
+    return Fail(absl::ResourceExhaustedError(error_text_), sink);
+  }
+  if (r.wire_length + line.wire_length() > options_.max_reply_bytes) {
+    absl::StrAppend(&error_text_, "reply at byte offset ", r.offset,
+                    " exceeds ", options_.max_reply_bytes,
+                    " bytes (line at byte offset ", line.offset, ")");
+    return Fail(absl::ResourceExhaustedError(error_text_), sink);
+  }
+  r.wire_length += line.wire_length();
+  r.has_bare_lf |= line.ending == LineEnding::kBareLf;
+  r.has_bare_cr |= line.has_bare_cr;
+  if (spare_.empty()) {
+    r.lines.emplace_back(rest);
+  } else {
+    r.lines.push_back(std::move(spare_.back()));
+    spare_.pop_back();
+    r.lines.back().assign(rest.data(), rest.size());
+  }
+  if (!last) return true;
+  in_reply_ = false;
+  std::optional<EnhancedStatusCode> enhanced =
+      ParseEnhancedStatusCode(r.lines.front());
+  if (enhanced.has_value() && enhanced->klass == r.code / 100) {
+    r.enhanced_code = enhanced;
+  }
+  // Lend the reply to the sink and take its buffers back afterwards.
+  result_ = std::move(reply_);
+  const bool go_on = sink(result_);
+  reply_ = std::move(*result_);
+  return go_on;
+}
+
+std::size_t ReplyParser::Feed(absl::string_view bytes, ReplySink sink) {
+  return lines_.FeedViews(bytes, [&](const LineView& line) {
+    return OnLine(line, sink);
+  });
+}
+
+absl::StatusOr<Reply> ParseReply(absl::string_view bytes,
+                                 ReplyParserOptions options) {
+  ReplyParser parser(options);
+  bool got_one = false;
+  const std::size_t consumed =
+      parser.Feed(bytes, [&](const absl::StatusOr<Reply>&) {
+        got_one = true;
+        return false;
+      });
+  if (!got_one) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "incomplete reply: no final line in ", bytes.size(), " bytes"));
+  }
+  // The sink saw the reply that is now back in parser.reply_ (or the error
+  // in parser.result_): move it out instead of copying.
+  if (!parser.result_.ok()) return std::move(parser.result_).status();
+  if (consumed != bytes.size()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("unexpected bytes after the reply at byte offset ",
+                     consumed, ": ", Excerpt(bytes.substr(consumed))));
+  }
+  return std::move(parser.reply_);
+}
+
+void SerializeReplyTo(const Reply& reply, std::string* out) {
+  const absl::AlphaNum code_text(reply.code);
+  const absl::string_view code = code_text.Piece();
+  if (reply.lines.empty()) {
+    absl::StrAppend(out, code, "\r\n");
+    return;
+  }
+  std::size_t size = out->size();
+  for (const std::string& line : reply.lines) size += line.size() + 6;
+  out->reserve(size);
+  for (std::size_t i = 0; i < reply.lines.size(); ++i) {
+    const bool last = i + 1 == reply.lines.size();
+    out->append(code.data(), code.size());
+    if (!last) {
+      out->push_back('-');
+    } else if (!reply.lines[i].empty()) {
+      out->push_back(' ');
+    }
+    out->append(reply.lines[i]);
+    out->append("\r\n", 2);
+  }
+}
+
+std::string SerializeReply(const Reply& reply) {
+  std::string out;
+  SerializeReplyTo(reply, &out);
+  return out;
+}
+
+}  // namespace gauntlet::smtp

@@ -1,0 +1,152 @@
+// SMTP replies as seen by a client: parsing, validation and serialisation.
+//
+// A reply is one or more lines "NNN-text" ending with a line "NNN text" (or
+// a bare "NNN"). The parser checks that every code is exactly three digits
+// with a first digit 2-5 and a second digit 0-5 (RFC 5321 §4.2), that all
+// lines of a reply carry the same code, and that a reply stays within a
+// line count and a byte budget. It records an RFC 3463 enhanced status code
+// when the first line starts with one whose class matches the reply's, and
+// whether any line ended with a bare LF or contained a bare CR.
+//
+// ReplyParser works incrementally on raw socket bytes; its sink can stop
+// consumption right after any reply so that bytes a server sent after, say,
+// "220 Ready to start TLS" stay with the caller (response injection is then
+// visible instead of being silently buffered). After an error the partial
+// reply is dropped and the next line that can start a reply (a valid code
+// followed by ' ', '-' or the end) starts a new one; lines that cannot
+// (overlong ones included) are skipped silently, so a run of garbage gives
+// one error, not one per line.
+
+#ifndef GAUNTLET_HARNESS_SMTP_REPLY_H_
+#define GAUNTLET_HARNESS_SMTP_REPLY_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/functional/function_ref.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "harness/smtp/line_reader.h"
+
+namespace gauntlet::smtp {
+
+// RFC 3463 class.subject.detail, e.g. 5.7.0.
+struct EnhancedStatusCode {
+  int klass = 0;    // 2, 4 or 5.
+  int subject = 0;  // 0-999.
+  int detail = 0;   // 0-999.
+
+  std::string ToString() const;
+  friend bool operator==(const EnhancedStatusCode&,
+                         const EnhancedStatusCode&) = default;
+};
+
+struct Reply {
+  // 200-559 with a second digit 0-5.
+  int code = 0;
+  // The text of every line after "NNN-" / "NNN " (empty for a bare "NNN"),
+  // without the line ending; never empty for a parsed reply.
+  std::vector<std::string> lines;
+  // From the start of the first line's text, when present and its class
+  // matches the first digit of `code`. The text itself is left unchanged.
+  std::optional<EnhancedStatusCode> enhanced_code;
+  // Whether any line ended with a bare LF / contained a bare CR.
+  bool has_bare_lf = false;
+  bool has_bare_cr = false;
+  // Stream offset of the reply's first byte and its size on the wire.
+  std::uint64_t offset = 0;
+  std::size_t wire_length = 0;
+
+  int code_class() const { return code / 100; }
+  // The first line's text (empty if there are no lines).
+  absl::string_view first_line() const;
+
+  friend bool operator==(const Reply&, const Reply&) = default;
+};
+
+struct ReplyParserOptions {
+  // Per line, line ending included (RFC 5321 §4.5.3.1.5).
+  std::size_t max_line_length = kMaxReplyLineLength;
+  // Lines per reply; more is an error (endless continuation lines).
+  std::size_t max_lines = 256;
+  // Wire bytes per reply.
+  std::size_t max_reply_bytes = 64 * 1024;
+};
+
+// Receives each complete reply or an error (kInvalidArgument for malformed
+// lines and mixed codes, kResourceExhausted for limits). Returning false
+// stops consumption right after that reply or error.
+using ReplySink = absl::FunctionRef<bool(const absl::StatusOr<Reply>&)>;
+
+class ReplyParser {
+ public:
+  explicit ReplyParser(ReplyParserOptions options = {});
+
+  // Parses `bytes`; returns how many were consumed (all, unless the sink
+  // returned false).
+  std::size_t Feed(absl::string_view bytes, ReplySink sink);
+
+  // True when no partial line and no partial reply is held: the bytes fed
+  // so far ended exactly at a reply boundary.
+  bool idle() const;
+  // Bytes of an unfinished reply held back (its complete lines plus any
+  // partial line).
+  std::size_t buffered_bytes() const;
+  // Total bytes consumed since construction or Reset().
+  std::uint64_t offset() const { return lines_.offset(); }
+  const ReplyParserOptions& options() const { return options_; }
+
+  // Forgets any partial reply, keeping allocated buffers for reuse; the
+  // second form also changes the options.
+  void Reset();
+  void Reset(const ReplyParserOptions& options);
+
+ private:
+  friend absl::StatusOr<Reply> ParseReply(absl::string_view bytes,
+                                          ReplyParserOptions options);
+
+  // Returns false if the sink asked to stop.
+  bool OnLine(const LineView& line, ReplySink sink);
+  bool Fail(absl::Status status, ReplySink sink);
+  // Moves the current reply's line buffers to spare_.
+  void RecycleLines();
+
+  ReplyParserOptions options_;
+  LineReader lines_;
+  bool in_reply_ = false;
+  // After an error: skip lines that cannot start a reply.
+  bool skipping_ = false;
+  // The reply being assembled. It is moved into result_ only for the
+  // duration of the sink call, so its buffers survive errors.
+  Reply reply_;
+  absl::StatusOr<Reply> result_;
+  // Line strings of earlier replies, reused so that steady-state parsing
+  // does not allocate. At most 256 of them.
+  std::vector<std::string> spare_;
+  // Scratch space for error messages.
+  std::string error_text_;
+};
+
+// Parses exactly one complete reply. Bytes after its last line, or a reply
+// without its final line, are errors.
+absl::StatusOr<Reply> ParseReply(absl::string_view bytes,
+                                 ReplyParserOptions options = {});
+
+// Wire form of `reply` with CRLF line endings: "NNN-text" lines and a last
+// "NNN text" line ("NNN" alone when its text is empty). A reply with no
+// lines serialises as a bare "NNN\r\n".
+std::string SerializeReply(const Reply& reply);
+// Appends the same bytes to *out.
+void SerializeReplyTo(const Reply& reply, std::string* out);
+
+// Reads an enhanced status code at the start of `text` (followed by a space
+// or the end). nullopt if there is none or its class is not 2, 4 or 5.
+std::optional<EnhancedStatusCode> ParseEnhancedStatusCode(
+    absl::string_view text);
+
+}  // namespace gauntlet::smtp
+
+#endif  // GAUNTLET_HARNESS_SMTP_REPLY_H_
