@@ -1,0 +1,99 @@
+// The results of one Gauntlet run: what the runner fills in and every report
+// (console, JSON, JUnit XML, baseline) reads.
+//
+// A RunReport is plain data. It holds one ScenarioResult per scenario run
+// (per policy and repeat), each with the verdict, the observations and the
+// transcript it was judged from, so that a report can always show why. A
+// run that was interrupted is still a valid RunReport: `interrupted` is set
+// and `results` holds what finished.
+
+#ifndef GAUNTLET_HARNESS_REPORT_RUN_RESULT_H_
+#define GAUNTLET_HARNESS_REPORT_RUN_RESULT_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/time/time.h"
+#include "fake_servers/transcript.h"
+#include "harness/scenario/scenario.h"
+#include "harness/verdict/observations.h"
+#include "harness/verdict/verdict.h"
+
+namespace gauntlet::report {
+
+struct ScenarioResult {
+  std::string scenario_id;  // e.g. "cert/expired".
+  std::string title;
+  std::vector<std::string> tags;
+  scenario::Severity severity = scenario::Severity::kMedium;
+  scenario::ScenarioKind kind = scenario::ScenarioKind::kAttack;
+  scenario::Policy policy = scenario::Policy::kRequireTls;
+  scenario::Expectation expectation = scenario::Expectation::kStaySecure;
+  // 0 for the first run of a scenario; --repeat runs count up.
+  int repeat_index = 0;
+  verdict::Verdict verdict;
+  verdict::Observations observations;
+  fake::Transcript transcript;
+  verdict::ClientRun client;
+  // Bounded excerpts of the client's output (raw bytes; reports escape them).
+  std::string client_stdout;
+  std::string client_stderr;
+  int64_t duration_us = 0;
+  // Set by ApplyBaseline (baseline.h): the verdict name the baseline
+  // expects, unset when the baseline has no entry for this result.
+  std::optional<std::string> baseline_expected;
+  bool differs_from_baseline = false;
+};
+
+struct RunReport {
+  std::string gauntlet_version;
+  std::string client_name;
+  std::string client_command;
+  scenario::Policy policy = scenario::Policy::kRequireTls;
+  absl::Time started = absl::UnixEpoch();
+  int64_t wall_us = 0;
+  int jobs = 1;
+  // Ctrl-C or a fatal error stopped the run: `results` is partial.
+  bool interrupted = false;
+  // How many results the run was going to produce; 0 when unknown. Lets a
+  // partial report say "12 of 55".
+  int planned = 0;
+  std::vector<ScenarioResult> results;
+  // Run-level remarks, e.g. from ApplyBaseline ("not run" entries).
+  std::vector<std::string> notes;
+};
+
+// Counts per verdict. Every result counts once (repeats included).
+struct Summary {
+  int total = 0;
+  int passed = 0;
+  int failed = 0;
+  int skipped = 0;
+  int inconclusive = 0;
+  int timeouts = 0;
+  int errors = 0;
+  // Results with differs_from_baseline set.
+  int baseline_diffs = 0;
+
+  // The closing-line buckets (console and JUnit): passed + failing +
+  // not_judged == total. A timeout and a harness error are failures for CI;
+  // an inconclusive result is reported like a skip.
+  int failing() const { return failed + timeouts + errors; }
+  int not_judged() const { return skipped + inconclusive; }
+};
+
+Summary Summarize(const RunReport& report);
+
+// How bad a verdict is, for combining repeats into one expected verdict:
+// error > timeout > fail > inconclusive > skip > pass.
+int VerdictSeverityRank(verdict::VerdictKind kind);
+
+// "cert" for "cert/expired"; the whole id when it has no '/'.
+std::string_view IdFamily(std::string_view scenario_id);
+
+}  // namespace gauntlet::report
+
+#endif  // GAUNTLET_HARNESS_REPORT_RUN_RESULT_H_
