@@ -437,7 +437,9 @@ void ObserveConnection(const fake::ConnectionTranscript& conn,
   // For DATA commands found in the stream: where the body starts.
   std::vector<std::size_t> body_start(events.size(), std::string::npos);
   std::size_t cursor = 0;
-  std::optional<std::size_t> open_data;  // Latest DATA awaiting its body.
+  // Latest DATA awaiting its body (npos: none). Not std::optional: g++ -O2
+  // reports a false maybe-uninitialized on it.
+  std::size_t open_data = std::string::npos;
   for (std::size_t j = 0; j < events.size(); ++j) {
     const fake::SmtpEvent& ev = events[j];
     arrival[j] = ev.t_us;
@@ -465,10 +467,10 @@ void ObserveConnection(const fake::ConnectionTranscript& conn,
       }
     } else if (ev.kind == Kind::kMessage) {
       // The body of the latest DATA: move past its terminator.
-      if (open_data && body_start[*open_data] >= cursor) {
-        cursor = stream.BodyEnd(body_start[*open_data]);
+      if (open_data != std::string::npos && body_start[open_data] >= cursor) {
+        cursor = stream.BodyEnd(body_start[open_data]);
       }
-      open_data.reset();
+      open_data = std::string::npos;
     }
   }
 
