@@ -5,7 +5,7 @@
 // causes the server to do. A default-constructed ConnectionBehavior is a
 // good, RFC 5321/3207-conforming server that real clients deliver to.
 // Scenario files (scenarios/*.toml) set these fields by name; the server
-// (fake_servers/smtp_server.h) reads them and nothing else decides how it
+// (fake_servers/server/server.h) reads them and nothing else decides how it
 // behaves.
 
 #ifndef GAUNTLET_FAKE_SERVERS_BEHAVIOR_H_
