@@ -1,0 +1,31 @@
+// A fake server's behaviour in words, for `gauntlet show`.
+//
+// Only the switches that differ from a good server are listed, so a reader
+// sees at once what a scenario changes: "capabilities before TLS:
+// PIPELINING, SIZE 10485760 (no STARTTLS)", "reply to STARTTLS: 502 ...",
+// "after the STARTTLS reply: stay in plaintext". Raw wire bytes are shown
+// C-escaped ("\r\n"), so the exact bytes stay visible.
+
+#ifndef GAUNTLET_HARNESS_CLI_BEHAVIOR_TEXT_H_
+#define GAUNTLET_HARNESS_CLI_BEHAVIOR_TEXT_H_
+
+#include <string>
+#include <vector>
+
+#include "fake_servers/behavior.h"
+
+namespace gauntlet::cli {
+
+// One line per non-default switch of one connection (empty: a good server).
+std::vector<std::string> DescribeConnection(
+    const fake::ConnectionBehavior& connection);
+
+// The whole behaviour, as indented lines ending in '\n': the server-wide
+// switches, then one block per connection entry ("connection 1", or
+// "connections 2 and later" for the last entry of several).
+std::string DescribeBehavior(const fake::ServerBehavior& behavior,
+                             const std::string& indent);
+
+}  // namespace gauntlet::cli
+
+#endif  // GAUNTLET_HARNESS_CLI_BEHAVIOR_TEXT_H_

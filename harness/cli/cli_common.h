@@ -1,0 +1,42 @@
+// Helpers shared by the `gauntlet` subcommands: loading the catalogue with
+// the user's directories, the path of this executable, colour decisions.
+
+#ifndef GAUNTLET_HARNESS_CLI_CLI_COMMON_H_
+#define GAUNTLET_HARNESS_CLI_CLI_COMMON_H_
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "harness/scenario/catalog.h"
+
+namespace gauntlet::cli {
+
+// The built-in catalogue plus `user_dirs` (--scenarios), loaded together.
+absl::StatusOr<scenario::Catalog> LoadCatalogWithUserDirs(
+    const std::vector<std::string>& user_dirs);
+
+// The scenarios `filters` select; an error (naming them) when a pattern
+// matches nothing or nothing is selected.
+absl::StatusOr<std::vector<const scenario::Scenario*>> SelectScenarios(
+    const scenario::Catalog& catalog, const std::vector<std::string>& filters);
+
+// The absolute path of the running executable (/proc/self/exe).
+absl::StatusOr<std::string> SelfExePath();
+
+// Colour on stdout: a terminal, NO_COLOR unset, and no --no-color.
+bool StdoutColor(bool no_color);
+
+// Prints "gauntlet: <message>" to stderr.
+void PrintError(absl::string_view message);
+
+// ANSI helpers (no-ops when `on` is false).
+std::string Bold(std::string_view text, bool on);
+std::string Dim(std::string_view text, bool on);
+
+}  // namespace gauntlet::cli
+
+#endif  // GAUNTLET_HARNESS_CLI_CLI_COMMON_H_

@@ -1,0 +1,70 @@
+// `gauntlet show ID`: everything about one scenario.
+#include <iostream>
+#include <string>
+
+#include "absl/strings/str_join.h"
+#include "harness/cli/behavior_text.h"
+#include "harness/cli/cli_common.h"
+#include "harness/cli/commands.h"
+#include "harness/report/console.h"
+#include "harness/runner/run_outputs.h"
+#include "harness/scenario/scenario.h"
+
+namespace gauntlet::cli {
+
+CLI::App* AddShowCommand(CLI::App& app, ShowOptions& o) {
+  CLI::App* cmd = app.add_subcommand(
+      "show",
+      "Describe one scenario: the attack, references, the server's "
+      "behaviour and what each policy must do");
+  cmd->add_option("id", o.id, "Scenario id, e.g. strip/capability-removed")
+      ->required();
+  cmd->add_option("--scenarios", o.scenario_dirs,
+                  "A directory of your own scenarios (repeatable)");
+  cmd->add_flag("--no-color", o.no_color, "Never use colour");
+  return cmd;
+}
+
+int RunShow(const ShowOptions& o) {
+  absl::StatusOr<scenario::Catalog> catalog =
+      LoadCatalogWithUserDirs(o.scenario_dirs);
+  if (!catalog.ok()) {
+    PrintError(catalog.status().message());
+    return runner::kExitUsageOrHarness;
+  }
+  const scenario::Scenario* s = catalog->Find(o.id);
+  if (s == nullptr) {
+    PrintError("no scenario '" + o.id + "' (see `gauntlet list`)");
+    return runner::kExitUsageOrHarness;
+  }
+  const bool color = StdoutColor(o.no_color);
+  std::string out;
+  out += Bold(s->id, color) + " - " + s->title + "\n";
+  out += "Severity: " + std::string(scenario::SeverityName(s->severity)) +
+         "   Kind: " + std::string(scenario::ScenarioKindName(s->kind)) +
+         "   Tags: " + absl::StrJoin(s->tags, ", ") + "\n";
+  if (s->timeout.has_value()) {
+    out += "Client timeout: " + std::to_string(s->timeout->count()) + " ms\n";
+  }
+  out += "\n" + s->description;
+  if (!s->description.empty() && s->description.back() != '\n') out += "\n";
+  if (!s->references.empty()) {
+    out += "\n" + Bold("References:", color) + "\n";
+    for (const std::string& r : s->references) out += "  - " + r + "\n";
+  }
+  out += "\n" + Bold("Server behaviour:", color) + "\n";
+  out += DescribeBehavior(s->server, "  ");
+  out += "\n" + Bold("Expectations:", color) + "\n";
+  for (scenario::Policy p : scenario::AllPolicies()) {
+    const scenario::Expectation e = s->ExpectationFor(p);
+    std::string name(scenario::PolicyName(p));
+    name.resize(22, ' ');
+    out += "  " + name + " " + std::string(scenario::ExpectationName(e)) +
+           ": " + report::ExpectationInWords(p, e) + "\n";
+  }
+  out += "\n" + Dim("Source: " + s->source_path, color) + "\n";
+  std::cout << out;
+  return runner::kExitOk;
+}
+
+}  // namespace gauntlet::cli

@@ -1,0 +1,56 @@
+// Ctrl-C for a Gauntlet run: SIGINT and SIGTERM turn into a flag the runner
+// polls, plus a self-pipe that blocking waits (`gauntlet serve`) can poll.
+//
+// The handler does only async-signal-safe work: it sets an atomic flag,
+// kills every client process group (KillAllChildren, process.h) and writes
+// one byte to a non-blocking pipe. Everything else -- stopping servers,
+// writing the reports of what finished -- happens on ordinary threads that
+// see the flag. A second signal while the first is being handled ends the
+// process at once with exit status 130 (the user insisted).
+//
+//   GAUNTLET_RETURN_IF_ERROR(InstallInterruptHandlers());
+//   options.cancel = &InterruptFlag();
+//   ... run ...
+//   if (Interrupted()) return kExitInterrupted;
+
+#ifndef GAUNTLET_HARNESS_RUNNER_INTERRUPT_H_
+#define GAUNTLET_HARNESS_RUNNER_INTERRUPT_H_
+
+#include <atomic>
+#include <chrono>
+
+#include "absl/status/status.h"
+
+namespace gauntlet::runner {
+
+// Exit status of a run stopped by SIGINT/SIGTERM (128 + SIGINT, as shells
+// report it).
+inline constexpr int kExitInterrupted = 130;
+
+// Installs the SIGINT and SIGTERM handlers (sigaction, SA_RESTART) and
+// creates the self-pipe. Idempotent; fails only if the pipe or sigaction
+// fails.
+absl::Status InstallInterruptHandlers();
+
+// Restores the dispositions that were in place before
+// InstallInterruptHandlers (for tests; the pipe stays).
+void RestoreInterruptHandlers();
+
+// Set once a signal arrived; never cleared except by ResetInterruptForTest.
+const std::atomic<bool>& InterruptFlag();
+bool Interrupted();
+
+// Blocks until a signal arrived or `timeout` passed; true if interrupted.
+// Requires InstallInterruptHandlers().
+bool WaitForInterrupt(std::chrono::milliseconds timeout);
+
+// Sets the flag as the handler would, without a signal (tests, and a
+// fatal error that must stop the run the same way).
+void RequestInterrupt();
+
+// Clears the flag and drains the pipe.
+void ResetInterruptForTest();
+
+}  // namespace gauntlet::runner
+
+#endif  // GAUNTLET_HARNESS_RUNNER_INTERRUPT_H_

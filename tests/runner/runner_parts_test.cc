@@ -1,0 +1,177 @@
+// Tests of the runner's small parts: the {policy} placeholder, the test
+// message, the exit status and report files of a run, and the Ctrl-C flag.
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "absl/time/time.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "harness/report/run_result.h"
+#include "harness/runner/interrupt.h"
+#include "harness/runner/policy_placeholder.h"
+#include "harness/runner/run_outputs.h"
+#include "harness/runner/test_message.h"
+#include "nlohmann/json.hpp"
+
+namespace gauntlet::runner {
+namespace {
+
+using ::testing::HasSubstr;
+using verdict::VerdictKind;
+
+TEST(SubstitutePolicy, ReplacesOnlyThePolicyPlaceholder) {
+  EXPECT_EQ(SubstitutePolicy("c --policy {policy} --port {port}",
+                             scenario::Policy::kOpportunistic),
+            "c --policy opportunistic --port {port}");
+  EXPECT_EQ(SubstitutePolicy("{policy}{policy}",
+                             scenario::Policy::kRequireTlsNoVerify),
+            "require-tls-no-verifyrequire-tls-no-verify");
+}
+
+TEST(SubstitutePolicy, FollowsTheBraceRulesOfClientCommand) {
+  // "{{policy}}" is the literal text "{policy}": left alone.
+  EXPECT_EQ(SubstitutePolicy("a {{policy}} b", scenario::Policy::kRequireTls),
+            "a {{policy}} b");
+  // "{{" then a real placeholder then "}}".
+  EXPECT_EQ(SubstitutePolicy("{{{policy}}}", scenario::Policy::kRequireTls),
+            "{{require-tls}}");
+  // A placeholder runs to its first '}': "{x{policy}" is one (bad) name.
+  EXPECT_EQ(SubstitutePolicy("{x{policy}", scenario::Policy::kRequireTls),
+            "{x{policy}");
+  EXPECT_EQ(SubstitutePolicy("unterminated {policy",
+                             scenario::Policy::kRequireTls),
+            "unterminated {policy");
+}
+
+TEST(TestMessage, IsCrlfWithSubjectAndHeaders) {
+  const std::string m =
+      FormatTestMessage(TestIdentity{}, absl::FromUnixSeconds(1700000000));
+  EXPECT_THAT(m, HasSubstr("Subject: Gauntlet test message\r\n"));
+  EXPECT_THAT(m, HasSubstr("From: Gauntlet <sender@client.gauntlet.test>\r\n"));
+  EXPECT_THAT(m, HasSubstr("Date: Tue, 14 Nov 2023 22:13:20 +0000\r\n"));
+  EXPECT_THAT(m, HasSubstr("\r\n\r\n"));
+  ASSERT_GE(m.size(), 2u);
+  EXPECT_EQ(m.substr(m.size() - 2), "\r\n");
+  for (std::size_t i = 0; i < m.size(); ++i) {
+    if (m[i] == '\n') {
+      ASSERT_GT(i, 0u);
+      EXPECT_EQ(m[i - 1], '\r') << "bare LF at " << i;
+    }
+  }
+}
+
+report::ScenarioResult Result(const std::string& id, VerdictKind v,
+                              int repeat = 0) {
+  report::ScenarioResult r;
+  r.scenario_id = id;
+  r.repeat_index = repeat;
+  r.verdict.verdict = v;
+  r.verdict.summary = std::string(verdict::VerdictName(v));
+  return r;
+}
+
+TEST(RunExitCode, MapsVerdictsToExitStatus) {
+  report::RunReport report;
+  report.results = {Result("a/x", VerdictKind::kPass),
+                    Result("a/y", VerdictKind::kSkip),
+                    Result("a/z", VerdictKind::kInconclusive)};
+  EXPECT_EQ(RunExitCode(report, false), kExitOk);
+  report.results.push_back(Result("b/t", VerdictKind::kTimeout));
+  EXPECT_EQ(RunExitCode(report, false), kExitFailures);
+  report.results.back() = Result("b/f", VerdictKind::kFail);
+  EXPECT_EQ(RunExitCode(report, false), kExitFailures);
+  // With a baseline only differences count.
+  EXPECT_EQ(RunExitCode(report, true), kExitOk);
+  report.results.back().differs_from_baseline = true;
+  EXPECT_EQ(RunExitCode(report, true), kExitFailures);
+  report.results.push_back(Result("c/e", VerdictKind::kError));
+  EXPECT_EQ(RunExitCode(report, false), kExitUsageOrHarness);
+  report.interrupted = true;
+  EXPECT_EQ(RunExitCode(report, false), kExitInterrupted);
+}
+
+TEST(RunOutputs, TranscriptFileNames) {
+  EXPECT_EQ(TranscriptFileName(Result("cert/expired", VerdictKind::kFail)),
+            "transcripts/cert/expired.txt");
+  EXPECT_EQ(TranscriptFileName(Result("cert/expired", VerdictKind::kFail, 2)),
+            "transcripts/cert/expired.repeat-3.txt");
+}
+
+TEST(RunOutputs, WritesReportDirWithTranscriptsOfFailuresOnly) {
+  std::string tmpl = "/tmp/gauntlet-outputs-test-XXXXXX";
+  ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
+  const std::string dir = tmpl + "/reports";
+  report::RunReport report;
+  report.client_name = "test";
+  report.results = {Result("a/pass", VerdictKind::kPass),
+                    Result("a/fail", VerdictKind::kFail)};
+  OutputOptions o;
+  o.report_dir = dir;
+  o.json_file = tmpl + "/r.json";
+  o.write_baseline = tmpl + "/baseline.json";
+  ASSERT_TRUE(WriteRunOutputs(report, o).ok());
+  EXPECT_TRUE(std::filesystem::exists(dir + "/junit.xml"));
+  EXPECT_TRUE(std::filesystem::exists(dir + "/transcripts/a/fail.txt"));
+  EXPECT_FALSE(std::filesystem::exists(dir + "/transcripts/a/pass.txt"));
+  std::ifstream in(dir + "/report.json");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  const nlohmann::json j = nlohmann::json::parse(ss.str(), nullptr, false);
+  ASSERT_FALSE(j.is_discarded());
+  EXPECT_EQ(j.value("schema", ""), "gauntlet-report/1");
+  EXPECT_TRUE(std::filesystem::exists(tmpl + "/r.json"));
+  EXPECT_TRUE(std::filesystem::exists(tmpl + "/baseline.json"));
+
+  // An interrupted run writes its reports but no baseline.
+  report.interrupted = true;
+  o.write_baseline = tmpl + "/baseline2.json";
+  ASSERT_TRUE(WriteRunOutputs(report, o).ok());
+  EXPECT_FALSE(std::filesystem::exists(tmpl + "/baseline2.json"));
+
+  // An unwritable path is an error that names it; the others still get
+  // written.
+  o.junit_file = "/nonexistent-dir/junit.xml";
+  o.json_file = tmpl + "/r2.json";
+  const absl::Status s = WriteRunOutputs(report, o);
+  EXPECT_FALSE(s.ok());
+  EXPECT_THAT(std::string(s.message()), HasSubstr("/nonexistent-dir"));
+  EXPECT_TRUE(std::filesystem::exists(tmpl + "/r2.json"));
+  std::error_code ec;
+  std::filesystem::remove_all(tmpl, ec);
+}
+
+TEST(Interrupt, SignalSetsTheFlagAndWakesWaiters) {
+  ResetInterruptForTest();
+  ASSERT_TRUE(InstallInterruptHandlers().ok());
+  EXPECT_FALSE(Interrupted());
+  EXPECT_FALSE(WaitForInterrupt(std::chrono::milliseconds(20)));
+  ASSERT_EQ(raise(SIGINT), 0);
+  EXPECT_TRUE(Interrupted());
+  EXPECT_TRUE(InterruptFlag().load());
+  EXPECT_TRUE(WaitForInterrupt(std::chrono::seconds(5)));
+  ResetInterruptForTest();
+  EXPECT_FALSE(Interrupted());
+  ASSERT_EQ(raise(SIGTERM), 0);
+  EXPECT_TRUE(Interrupted());
+  ResetInterruptForTest();
+  RestoreInterruptHandlers();
+}
+
+TEST(Interrupt, RequestInterruptWakesAWaitingThread) {
+  ResetInterruptForTest();
+  ASSERT_TRUE(InstallInterruptHandlers().ok());
+  RequestInterrupt();
+  EXPECT_TRUE(WaitForInterrupt(std::chrono::seconds(5)));
+  ResetInterruptForTest();
+  RestoreInterruptHandlers();
+}
+
+}  // namespace
+}  // namespace gauntlet::runner
