@@ -153,6 +153,14 @@ std::vector<UsedCapability> CapabilitiesUsedBy(const fake::SmtpEvent& ev) {
   return used;
 }
 
+// True if a "line" the server framed in plaintext is really the start of a
+// TLS handshake record (content type 22, major version 3): the client began
+// TLS after a 220 and the server did not follow. That is the client doing
+// the right thing, not a plaintext command.
+bool IsTlsHandshakeRecord(std::string_view text) {
+  return text.size() >= 2 && text[0] == '\x16' && text[1] == '\x03';
+}
+
 bool IsClientLineKind(Kind kind) {
   return kind == Kind::kCommand || kind == Kind::kAuthData ||
          kind == Kind::kBadLine;
@@ -597,6 +605,7 @@ void ObserveConnection(const fake::ConnectionTranscript& conn,
 
     switch (ev.kind) {
       case Kind::kCommand:
+        if (!line.in_tls && IsTlsHandshakeRecord(ev.text)) break;
         (line.in_tls ? obs.tls_commands : obs.plaintext_commands)
             .push_back(line);
         break;

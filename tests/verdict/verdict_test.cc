@@ -137,6 +137,46 @@ std::vector<Case> Cases() {
         "exited with status 35"},
        "CA file", "RFC 3207", {}, ""});
 
+  // --- 220 without a transition --------------------------------------------
+  // The server says 220 and stays in plaintext; a secure client sends its
+  // ClientHello, which the plaintext server frames as a junk "command", gets
+  // a plaintext reply where a ServerHello belongs, and gives up.
+  cases.push_back(
+      {"no_transition_client_hello_is_not_a_plaintext_command",
+       [] {
+         ConnBuilder c(0);
+         c.Ehlo(kPlainCaps).Starttls();
+         c.SetPhase(fake::SessionPhase::kAfterStarttlsRefused,
+                    fake::Channel::kPlaintext);
+         c.Cmd(std::string("\x16\x03\x01\x02\x00\x01\x00\x01\xfc", 9));
+         c.Reply("UNKNOWN", "500 5.5.2 Command not recognized");
+         c.Close(fake::CloseKind::kClientFin);
+         return TranscriptOf({c});
+       },
+       With([](fake::ConnectionBehavior& b) {
+         b.after_starttls = fake::AfterStarttls::kStayPlaintext;
+       }),
+       Exited(35), Expect(Exp::kStaySecure), VerdictKind::kPass, {}, {}, "",
+       "", {}, ""});
+  cases.push_back(
+      {"no_transition_plaintext_ehlo_fails",
+       [] {
+         ConnBuilder c(0);
+         c.Ehlo(kPlainCaps).Starttls();
+         c.SetPhase(fake::SessionPhase::kAfterStarttlsRefused,
+                    fake::Channel::kPlaintext);
+         c.Cmd("EHLO client.test");
+         c.Reply("EHLO", "250 mx.gauntlet.test");
+         c.Close(fake::CloseKind::kClientFin);
+         return TranscriptOf({c});
+       },
+       With([](fake::ConnectionBehavior& b) {
+         b.after_starttls = fake::AfterStarttls::kStayPlaintext;
+       }),
+       Exited(0), Expect(Exp::kStaySecure), VerdictKind::kFail,
+       {"plaintext-after-starttls-accepted"}, {"EHLO client.test"}, "", "",
+       {}, ""});
+
   // --- 530 diagnosis ---------------------------------------------------------
   auto never_starttls = [] {
     ConnBuilder c(0);
