@@ -12,12 +12,17 @@ build_pkgs=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libtomlplusplus-dev nlohmann-json3-dev libcli11-dev libpugixml-dev
 )
-# Real SMTP clients and servers the tests drive (no mocks of them).
+# What `gauntlet demo downgrade` stages: a real mail server (aiosmtpd, for
+# Debian's /usr/bin/python3) and real clients.
+demo_pkgs=(
+  curl python3 python3-aiosmtpd
+)
+# Further real SMTP clients and servers the tests drive (no mocks of them).
 test_pkgs=(
-  curl python3 openssl gnutls-bin python3-aiosmtpd postfix iproute2
+  openssl gnutls-bin postfix libxml2-utils
 )
 
-want=("${build_pkgs[@]}")
+want=("${build_pkgs[@]}" "${demo_pkgs[@]}")
 if [[ "${1:-}" == "--with-tests" ]]; then
   want+=("${test_pkgs[@]}")
 fi
