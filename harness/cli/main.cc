@@ -6,6 +6,7 @@
 
 #include "CLI/CLI.hpp"
 #include "harness/cli/commands.h"
+#include "harness/cli/proxy_commands.h"
 #include "harness/runner/run_outputs.h"
 
 int main(int argc, char** argv) {
@@ -31,11 +32,15 @@ int main(int argc, char** argv) {
   ValidateOptions validate_options;
   ServeOptions serve_options;
   RunCliOptions run_options;
+  ProxyOptions proxy_options;
+  DemoOptions demo_options;
   CLI::App* list = AddListCommand(app, list_options);
   CLI::App* show = AddShowCommand(app, show_options);
   CLI::App* run = AddRunCommand(app, run_options);
   CLI::App* validate = AddValidateCommand(app, validate_options);
   CLI::App* serve = AddServeCommand(app, serve_options);
+  CLI::App* proxy = AddProxyCommand(app, proxy_options);
+  CLI::App* demo = AddDemoCommand(app, demo_options);
   app.add_subcommand("client",
                      "The reference SMTP client (its own flags follow)");
 
@@ -50,6 +55,8 @@ int main(int argc, char** argv) {
   if (run->parsed()) return RunRun(run_options);
   if (validate->parsed()) return RunValidate(validate_options);
   if (serve->parsed()) return RunServe(serve_options);
+  if (proxy->parsed()) return RunProxy(proxy_options);
+  if (demo->parsed()) return RunDemo(demo_options);
   std::cout << app.help();
   return gauntlet::runner::kExitUsageOrHarness;
 }
