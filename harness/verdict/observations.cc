@@ -153,12 +153,34 @@ std::vector<UsedCapability> CapabilitiesUsedBy(const fake::SmtpEvent& ev) {
   return used;
 }
 
-// True if a "line" the server framed in plaintext is really the start of a
-// TLS handshake record (content type 22, major version 3): the client began
-// TLS after a 220 and the server did not follow. That is the client doing
-// the right thing, not a plaintext command.
-bool IsTlsHandshakeRecord(std::string_view text) {
-  return text.size() >= 2 && text[0] == '\x16' && text[1] == '\x03';
+// True if bytes start a TLS handshake record (content type 22, major
+// version 3).
+bool IsTlsHandshakeRecord(std::string_view bytes) {
+  return bytes.size() >= 2 && bytes[0] == '\x16' && bytes[1] == '\x03';
+}
+
+// True if the client's first bytes after a STARTTLS reply that did not start
+// TLS (a 220 after which the server stayed in plaintext) were a TLS record:
+// the client began its handshake, as it should. The plaintext server frames
+// that binary record into junk "command lines" at every LF byte; they are
+// the client's ClientHello, not plaintext SMTP.
+bool ClientStartedTlsAfterReply(const fake::ConnectionTranscript& conn) {
+  for (const fake::WireChunk& chunk : conn.wire) {
+    if (chunk.direction == Direction::kClientToServer &&
+        chunk.phase == SessionPhase::kAfterStarttlsRefused &&
+        !chunk.bytes.empty()) {
+      return IsTlsHandshakeRecord(chunk.bytes);
+    }
+  }
+  return false;
+}
+
+bool IsSmtpVerb(std::string_view verb) {
+  static constexpr std::string_view kVerbs[] = {
+      "EHLO", "HELO", "LHLO", "STARTTLS", "AUTH", "MAIL", "RCPT", "DATA",
+      "BDAT", "RSET", "NOOP", "QUIT", "VRFY", "EXPN", "HELP"};
+  return std::find(std::begin(kVerbs), std::end(kVerbs), verb) !=
+         std::end(kVerbs);
 }
 
 bool IsClientLineKind(Kind kind) {
@@ -575,12 +597,20 @@ void ObserveConnection(const fake::ConnectionTranscript& conn,
   if (facts.tls_completed) facts.refusals = RefusalsFor(conn, beh);
 
   // --- Every client line, attributed. -------------------------------------
+  const bool client_started_tls = ClientStartedTlsAfterReply(conn);
   for (std::size_t j = 0; j < events.size(); ++j) {
     const fake::SmtpEvent& ev = events[j];
     if (ev.kind == Kind::kReply) continue;
     ClientLine line = MakeLine(conn.index, ev, arrival[j]);
     SetCause(facts, saw_plain_ehlo_reply, prior, line);
     const std::string verb = line.verb;
+    // Fragments of the client's ClientHello (see ClientStartedTlsAfterReply)
+    // are no SMTP at all; a real command after them still counts.
+    if (client_started_tls && !line.in_tls &&
+        ev.phase == SessionPhase::kAfterStarttlsRefused &&
+        (ev.kind == Kind::kBadLine || !IsSmtpVerb(verb))) {
+      continue;
+    }
 
     if (line.in_tls) {
       const bool is_quit = ev.kind == Kind::kCommand && verb == "QUIT";
@@ -605,7 +635,6 @@ void ObserveConnection(const fake::ConnectionTranscript& conn,
 
     switch (ev.kind) {
       case Kind::kCommand:
-        if (!line.in_tls && IsTlsHandshakeRecord(ev.text)) break;
         (line.in_tls ? obs.tls_commands : obs.plaintext_commands)
             .push_back(line);
         break;
