@@ -265,6 +265,7 @@ json ReportJson(const RunReport& report) {
       {"started", absl::FormatTime(absl::RFC3339_full, report.started,
                                    absl::UTCTimeZone())},
       {"wall_ms", Ms(report.wall_us)},
+      {"harness_cpu_ms", Ms(report.harness_cpu_us)},
       {"jobs", report.jobs},
       {"interrupted", report.interrupted},
       {"planned", report.planned},

@@ -55,6 +55,9 @@ struct RunReport {
   scenario::Policy policy = scenario::Policy::kRequireTls;
   absl::Time started = absl::UnixEpoch();
   int64_t wall_us = 0;
+  // CPU time (user + system, every thread) Gauntlet's own process had used
+  // when the run ended: the harness's cost, clients excluded.
+  int64_t harness_cpu_us = 0;
   int jobs = 1;
   // Ctrl-C or a fatal error stopped the run: `results` is partial.
   bool interrupted = false;

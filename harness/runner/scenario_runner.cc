@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -48,6 +49,17 @@ int64_t MicrosSince(Clock::time_point start) {
   return std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() -
                                                                start)
       .count();
+}
+
+// CPU time this process (every thread) has used since it started; child
+// processes are not included until reaped, and RUSAGE_SELF never counts them.
+int64_t ProcessCpuMicros() {
+  rusage usage{};
+  if (getrusage(RUSAGE_SELF, &usage) != 0) return 0;
+  const auto micros = [](const timeval& tv) {
+    return static_cast<int64_t>(tv.tv_sec) * 1'000'000 + tv.tv_usec;
+  };
+  return micros(usage.ru_utime) + micros(usage.ru_stime);
 }
 
 std::string ErrnoText() { return std::strerror(errno); }
@@ -447,6 +459,7 @@ report::RunReport ScenarioRunner::Run(
   report.results = std::move(results);
   report.interrupted = CancelRequested();
   report.wall_us = MicrosSince(start);
+  report.harness_cpu_us = ProcessCpuMicros();
   return report;
 }
 

@@ -62,7 +62,7 @@ TEST(JsonReportTest, MatchesTheDocumentedShape) {
               {{"schema", T::kString}, {"gauntlet_version", T::kString},
                {"client", T::kObject}, {"policy", T::kString},
                {"started", T::kString}, {"wall_ms", T::kNumber},
-               {"jobs", T::kInt}, {"interrupted", T::kBool},
+               {"harness_cpu_ms", T::kNumber}, {"jobs", T::kInt}, {"interrupted", T::kBool},
                {"planned", T::kInt}, {"notes", T::kArray},
                {"summary", T::kObject}, {"results", T::kArray}},
               "report");
@@ -71,6 +71,7 @@ TEST(JsonReportTest, MatchesTheDocumentedShape) {
   EXPECT_EQ(FormatJsonReport(report)->rfind("{\n  \"schema\": \"gauntlet-report/1\",", 0), 0u);
   EXPECT_EQ(doc["started"], "2027-01-15T08:00:00+00:00");
   EXPECT_EQ(doc["wall_ms"], 21500.0);
+  EXPECT_EQ(doc["harness_cpu_ms"], 812.5);
   ExpectShape(doc["client"], {{"name", T::kString}, {"command", T::kString}},
               "client");
   EXPECT_EQ(doc["client"]["command"], report.client_command);

@@ -162,6 +162,7 @@ inline RunReport SampleReport() {
   r.policy = scenario::Policy::kRequireTls;
   r.started = absl::FromUnixSeconds(1'800'000'000);
   r.wall_us = 21'500'000;
+  r.harness_cpu_us = 812'500;
   r.jobs = 2;
   r.planned = 6;
   r.results = OneOfEachVerdict();
