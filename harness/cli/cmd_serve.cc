@@ -19,6 +19,9 @@ namespace {
 // The transcript printed at the end is a summary: this many chunks per
 // connection at most.
 constexpr std::size_t kSummaryChunks = 40;
+// --max-connections bound: the server keeps every connection's transcript
+// until Ctrl-C.
+constexpr int kMaxServeConnections = 1000;
 
 }  // namespace
 
@@ -34,6 +37,11 @@ CLI::App* AddServeCommand(CLI::App& app, ServeOptions& o) {
                   "Host name the certificates name besides localhost");
   cmd->add_option("--scenarios", o.scenario_dirs,
                   "A directory of your own scenarios (repeatable)");
+  cmd->add_option("--max-connections", o.max_connections,
+                  "Connections served before new ones are closed at once "
+                  "(default: the scenario's limit, which bounds a client "
+                  "retrying in a loop)")
+      ->check(CLI::Range(1, kMaxServeConnections));
   return cmd;
 }
 
@@ -72,6 +80,10 @@ int RunServe(const ServeOptions& o) {
   }
   fake::server::ServerOptions server_options;
   server_options.behavior = s->server;
+  if (o.max_connections > 0) {
+    server_options.behavior.max_connections = o.max_connections;
+  }
+  const int connection_limit = server_options.behavior.max_connections;
   server_options.bind_address = runner::kLoopbackAddress;
   server_options.port = static_cast<std::uint16_t>(o.port);
   server_options.pki = pki;
@@ -89,6 +101,9 @@ int RunServe(const ServeOptions& o) {
             << DescribeBehavior(s->server, "  ") << "host: " << o.server_name
             << "\naddress: " << runner::kLoopbackAddress << "\nport: " << port
             << "\nca_file: " << ca << "\n"
+            << "connections: at most "
+            << connection_limit << " served; later ones are accepted "
+               "and closed at once (--max-connections)\n"
             << "Try: curl -v --ssl-reqd --cacert " << ca << " --resolve "
             << o.server_name << ":" << port << ":" << runner::kLoopbackAddress
             << " --mail-from a@client.gauntlet.test --mail-rcpt "

@@ -43,6 +43,8 @@ struct ServeOptions {
   int port = 0;
   std::string server_name = "localhost";
   std::vector<std::string> scenario_dirs;
+  // 0: the scenario's own limit.
+  int max_connections = 0;
 };
 CLI::App* AddServeCommand(CLI::App& app, ServeOptions& options);
 int RunServe(const ServeOptions& options);

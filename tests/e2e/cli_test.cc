@@ -334,7 +334,8 @@ TEST(Cli, CtrlCWritesPartialReportsAndKillsEveryClient) {
 TEST(Cli, ServePrintsPortAndCaFileAndStopsOnCtrlC) {
   TempDir dir;
   std::vector<std::string> args = {GAUNTLET_BIN, "serve",
-                                   "control/good-tls13-ecdsa"};
+                                   "control/good-tls13-ecdsa",
+                                   "--max-connections", "1"};
   std::vector<char*> argv;
   for (std::string& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
@@ -362,6 +363,7 @@ TEST(Cli, ServePrintsPortAndCaFileAndStopsOnCtrlC) {
   }
   EXPECT_THAT(out, HasSubstr("port: "));
   EXPECT_THAT(out, HasSubstr("ca_file: "));
+  EXPECT_THAT(out, HasSubstr("connections: at most 1 served"));
   const std::size_t at = out.find("port: ");
   const int port = at == std::string::npos ? 0 : std::stoi(out.substr(at + 6));
   const std::size_t ca_at = out.find("ca_file: ");
@@ -382,6 +384,10 @@ TEST(Cli, ServePrintsPortAndCaFileAndStopsOnCtrlC) {
     absl::StatusOr<runner::RunResult> r = runner::RunProcess(curl);
     ASSERT_TRUE(r.ok());
     EXPECT_TRUE(r->succeeded()) << r->err.data;
+    // Over --max-connections: accepted and closed before the greeting.
+    r = runner::RunProcess(curl);
+    ASSERT_TRUE(r.ok());
+    EXPECT_FALSE(r->succeeded());
   }
   ASSERT_EQ(kill(pid, SIGINT), 0);
   const int status = WaitChild(pid, std::chrono::seconds(20));
@@ -393,7 +399,7 @@ TEST(Cli, ServePrintsPortAndCaFileAndStopsOnCtrlC) {
     out.append(buf, static_cast<std::size_t>(n));
   }
   close(pipefd[0]);
-  EXPECT_THAT(out, HasSubstr("1 connection(s)"));
+  EXPECT_THAT(out, HasSubstr("2 connection(s)"));
   EXPECT_THAT(out, HasSubstr("STARTTLS"));
 }
 
