@@ -17,6 +17,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/string_view.h"
+#include "fuzz/fuzz_util.h"
 #include "harness/smtp/auth.h"
 #include "harness/smtp/command.h"
 #include "harness/smtp/line_reader.h"
@@ -28,17 +29,6 @@ using gauntlet::smtp::Command;
 using gauntlet::smtp::Line;
 using gauntlet::smtp::LineReader;
 using gauntlet::smtp::Verb;
-
-#define FUZZ_CHECK(cond)             \
-  do {                               \
-    if (!(cond)) __builtin_trap();   \
-  } while (0)
-
-std::uint64_t Hash(absl::string_view s) {
-  std::uint64_t h = 0xcbf29ce484222325ull;
-  for (unsigned char c : s) h = (h ^ c) * 0x100000001b3ull;
-  return h;
-}
 
 void CheckLine(absl::string_view text) {
   absl::StatusOr<Command> cmd = gauntlet::smtp::ParseCommand(text);
@@ -77,9 +67,9 @@ void CheckLine(absl::string_view text) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data,
                                       std::size_t size) {
   const absl::string_view input(reinterpret_cast<const char*>(data), size);
-  const std::uint64_t h = Hash(input);
-  const std::size_t max =
-      h % 4 == 0 ? 1 + (h >> 8) % 128 : gauntlet::smtp::kMaxCommandLineLength;
+  gauntlet::fuzz::InputRandom rng(input);
+  const std::size_t max = rng.OneIn(4) ? 1 + rng.Below(128)
+                                       : gauntlet::smtp::kMaxCommandLineLength;
 
   LineReader reader(max);
   AuthExchange auth;

@@ -16,30 +16,15 @@
 #include <vector>
 
 #include "absl/strings/string_view.h"
+#include "fuzz/fuzz_util.h"
 #include "harness/smtp/data_reader.h"
 
 namespace {
 
+using gauntlet::fuzz::Cuts;
+using gauntlet::fuzz::InputRandom;
 using gauntlet::smtp::DataReader;
 using gauntlet::smtp::DataReaderOptions;
-
-#define FUZZ_CHECK(cond)             \
-  do {                               \
-    if (!(cond)) __builtin_trap();   \
-  } while (0)
-
-std::uint64_t Hash(absl::string_view s) {
-  std::uint64_t h = 0xcbf29ce484222325ull;
-  for (unsigned char c : s) h = (h ^ c) * 0x100000001b3ull;
-  return h;
-}
-
-std::uint64_t Mix(std::uint64_t& state) {
-  std::uint64_t z = (state += 0x9e3779b97f4a7c15ull);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-  return z ^ (z >> 31);
-}
 
 struct Outcome {
   std::size_t consumed = 0;
@@ -52,7 +37,7 @@ struct Outcome {
 };
 
 Outcome Read(absl::string_view input, const DataReaderOptions& options,
-             const std::vector<std::size_t>& cuts) {
+             absl::Span<const std::size_t> cuts) {
   DataReader reader(options);
   Outcome out;
   std::size_t start = 0;
@@ -80,14 +65,14 @@ Outcome Read(absl::string_view input, const DataReaderOptions& options,
   return out;
 }
 
-void Check(absl::string_view input, std::uint64_t& state) {
+void Check(absl::string_view input, InputRandom& rng) {
   DataReaderOptions options;
-  switch (Mix(state) % 4) {
+  switch (rng.Below(4)) {
     case 0:
-      options.max_line_length = Mix(state) % 80;
+      options.max_line_length = rng.Below(80);
       break;
     case 1:
-      options.max_message_size = Mix(state) % 512;
+      options.max_message_size = rng.Below(512);
       break;
     default:
       break;
@@ -100,11 +85,8 @@ void Check(absl::string_view input, std::uint64_t& state) {
     FUZZ_CHECK(input.substr(whole.consumed - 3, 3) == ".\r\n");
   }
 
-  std::vector<std::size_t> cuts;
-  const int n = 1 + static_cast<int>(Mix(state) % 6);
-  for (int i = 0; i < n; ++i) cuts.push_back(Mix(state) % (input.size() + 1));
-  std::sort(cuts.begin(), cuts.end());
-  FUZZ_CHECK(Read(input, options, cuts) == whole);
+  FUZZ_CHECK(Read(input, options, Cuts::Random(rng, input.size(), 6).span()) ==
+             whole);
   if (input.size() <= 512) {
     std::vector<std::size_t> every;
     for (std::size_t i = 1; i < input.size(); ++i) every.push_back(i);
@@ -128,12 +110,12 @@ void Check(absl::string_view input, std::uint64_t& state) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data,
                                       std::size_t size) {
   const absl::string_view input(reinterpret_cast<const char*>(data), size);
-  std::uint64_t state = Hash(input);
-  Check(input, state);
+  InputRandom rng(input);
+  Check(input, rng);
   const std::size_t data_cmd = input.find("DATA\r\n");
   if (data_cmd != absl::string_view::npos &&
       (data_cmd == 0 || input[data_cmd - 1] == '\n')) {
-    Check(input.substr(data_cmd + 6), state);
+    Check(input.substr(data_cmd + 6), rng);
   }
   return 0;
 }

@@ -15,39 +15,16 @@
 #include <vector>
 
 #include "absl/strings/string_view.h"
+#include "fuzz/fuzz_util.h"
 #include "harness/smtp/line_reader.h"
 
 namespace {
 
+using gauntlet::fuzz::Cuts;
+using gauntlet::fuzz::InputRandom;
 using gauntlet::smtp::Line;
 using gauntlet::smtp::LineEnding;
 using gauntlet::smtp::LineReader;
-
-#define FUZZ_CHECK(cond)             \
-  do {                               \
-    if (!(cond)) __builtin_trap();   \
-  } while (0)
-
-std::uint64_t Hash(absl::string_view s) {
-  std::uint64_t h = 0xcbf29ce484222325ull;
-  for (unsigned char c : s) h = (h ^ c) * 0x100000001b3ull;
-  return h;
-}
-
-std::uint64_t Mix(std::uint64_t& state) {
-  std::uint64_t z = (state += 0x9e3779b97f4a7c15ull);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-  return z ^ (z >> 31);
-}
-
-std::vector<std::size_t> Cuts(std::uint64_t& state, std::size_t size) {
-  std::vector<std::size_t> cuts;
-  const int n = 1 + static_cast<int>(Mix(state) % 6);
-  for (int i = 0; i < n; ++i) cuts.push_back(Mix(state) % (size + 1));
-  std::sort(cuts.begin(), cuts.end());
-  return cuts;
-}
 
 struct Event {
   bool ok;
@@ -72,7 +49,7 @@ void Record(std::vector<Event>& events, const absl::StatusOr<Line>& line,
 }
 
 std::vector<Event> Frame(absl::string_view input, std::size_t max,
-                         const std::vector<std::size_t>& cuts) {
+                         absl::Span<const std::size_t> cuts) {
   LineReader reader(max);
   std::vector<Event> events;
   std::size_t start = 0;
@@ -98,12 +75,12 @@ std::vector<Event> Frame(absl::string_view input, std::size_t max,
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data,
                                       std::size_t size) {
   const absl::string_view input(reinterpret_cast<const char*>(data), size);
-  std::uint64_t state = Hash(input);
+  InputRandom rng(input);
   static constexpr std::size_t kLimits[] = {512, 1000, 1, 2, 3, 8, 64, 4096};
-  const std::size_t max = kLimits[Mix(state) % 8];
+  const std::size_t max = kLimits[rng.Below(8)];
 
   const std::vector<Event> whole = Frame(input, max, {});
-  FUZZ_CHECK(Frame(input, max, Cuts(state, size)) == whole);
+  FUZZ_CHECK(Frame(input, max, Cuts::Random(rng, size, 6).span()) == whole);
   if (size <= 512) {
     std::vector<std::size_t> every;
     for (std::size_t i = 1; i < size; ++i) every.push_back(i);
@@ -132,7 +109,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data,
   // Stopping after event k and feeding the rest again yields the same
   // sequence.
   if (!whole.empty()) {
-    const std::size_t k = Mix(state) % whole.size();
+    const std::size_t k = rng.Below(whole.size());
     LineReader reader(max);
     std::vector<Event> events;
     std::size_t seen = 0;

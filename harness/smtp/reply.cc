@@ -16,6 +16,29 @@ constexpr std::size_t kMaxSpareLines = 256;
 
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 
+// How a line opens: "NNN" then ' ', '-' or the end.
+enum class LineStart {
+  kReply,           // A code in range and a valid separator.
+  kNoCode,          // Not three digits.
+  kCodeOutOfRange,  // Three digits, but not 2-5 then 0-5.
+  kBadSeparator,    // A valid code followed by something else.
+};
+
+LineStart ClassifyStart(absl::string_view text) {
+  // Raw bytes rather than string_view::operator[]: this runs for every
+  // line, and in sanitizer builds the hardened operator is an out-of-line
+  // call with an instrumented bounds check each time.
+  const char* t = text.data();
+  if (text.size() < 3 || !IsDigit(t[0]) || !IsDigit(t[1]) || !IsDigit(t[2])) {
+    return LineStart::kNoCode;
+  }
+  if (t[0] < '2' || t[0] > '5' || t[1] > '5') return LineStart::kCodeOutOfRange;
+  if (text.size() > 3 && t[3] != ' ' && t[3] != '-') {
+    return LineStart::kBadSeparator;
+  }
+  return LineStart::kReply;
+}
+
 // A short printable excerpt of hostile bytes for an error message.
 std::string Excerpt(absl::string_view text) {
   constexpr std::size_t kMax = 24;
@@ -116,41 +139,35 @@ bool ReplyParser::OnLine(const LineView& line, ReplySink sink) {
     return Fail(lines_.OverlongError(line.offset), sink);
   }
   const absl::string_view text = line.text;
-  error_text_.clear();
-  if (skipping_ && (text.size() < 3 || !IsDigit(text[0]) ||
-                    !IsDigit(text[1]) || !IsDigit(text[2]) || text[0] < '2' ||
-                    text[0] > '5' || text[1] > '5' ||
-                    (text.size() > 3 && text[3] != ' ' && text[3] != '-'))) {
+  const LineStart start = ClassifyStart(text);
+  if (skipping_ && start != LineStart::kReply) {
     return true;  // Still in the garbage that followed an error.
   }
   skipping_ = false;
-  if (text.size() < 3 || !IsDigit(text[0]) || !IsDigit(text[1]) ||
-      !IsDigit(text[2])) {
-    absl::StrAppend(&error_text_, "reply line at byte offset ", line.offset,
-                    " does not start with a three-digit code");
-    return Fail(absl::InvalidArgumentError(error_text_), sink);
+  error_text_.clear();
+  switch (start) {
+    case LineStart::kReply:
+      break;
+    case LineStart::kNoCode:
+      absl::StrAppend(&error_text_, "reply line at byte offset ", line.offset,
+                      " does not start with a three-digit code");
+      return Fail(absl::InvalidArgumentError(error_text_), sink);
+    case LineStart::kCodeOutOfRange:
+      absl::StrAppend(&error_text_, "reply line at byte offset ", line.offset,
+                      " has an invalid reply code ", text.substr(0, 3),
+                      " (first digit must be 2-5, second 0-5)");
+      return Fail(absl::InvalidArgumentError(error_text_), sink);
+    case LineStart::kBadSeparator:
+      absl::StrAppend(&error_text_, "reply line at byte offset ", line.offset,
+                      ": expected ' ' or '-' after the code, got byte ",
+                      static_cast<int>(static_cast<unsigned char>(text[3])));
+      return Fail(absl::InvalidArgumentError(error_text_), sink);
   }
-  if (text[0] < '2' || text[0] > '5' || text[1] > '5') {
-    absl::StrAppend(&error_text_, "reply line at byte offset ", line.offset,
-                    " has an invalid reply code ", text.substr(0, 3),
-                    " (first digit must be 2-5, second 0-5)");
-    return Fail(absl::InvalidArgumentError(error_text_), sink);
-  }
-  bool last;
-  absl::string_view rest;
-  if (text.size() == 3) {
-    last = true;
-  } else if (text[3] == ' ' || text[3] == '-') {
-    last = text[3] == ' ';
-    rest = text.substr(4);
-  } else {
-    absl::StrAppend(&error_text_, "reply line at byte offset ", line.offset,
-                    ": expected ' ' or '-' after the code, got byte ",
-                    static_cast<int>(static_cast<unsigned char>(text[3])));
-    return Fail(absl::InvalidArgumentError(error_text_), sink);
-  }
-  const int code = (text[0] - '0') * 100 + (text[1] - '0') * 10 +
-                   (text[2] - '0');
+  const char* t = text.data();
+  const bool last = text.size() == 3 || t[3] == ' ';
+  const absl::string_view rest =
+      text.size() == 3 ? absl::string_view() : text.substr(4);
+  const int code = (t[0] - '0') * 100 + (t[1] - '0') * 10 + (t[2] - '0');
   Reply& r = reply_;
   if (!in_reply_) {
     RecycleLines();
