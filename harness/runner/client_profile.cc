@@ -17,6 +17,7 @@
 #include "absl/strings/string_view.h"
 #include "harness/common/status_macros.h"
 #include "harness/scenario/glob.h"
+#include "harness/scenario/toml_type_name.h"
 #include "toml++/toml.h"
 
 namespace gauntlet::runner {
@@ -25,22 +26,6 @@ namespace {
 absl::string_view AV(std::string_view s) { return {s.data(), s.size()}; }
 
 constexpr std::size_t kMaxNameLength = 64;
-
-std::string_view TypeName(toml::node_type type) {
-  switch (type) {
-    case toml::node_type::none: return "nothing";
-    case toml::node_type::table: return "a table";
-    case toml::node_type::array: return "an array";
-    case toml::node_type::string: return "a string";
-    case toml::node_type::integer: return "an integer";
-    case toml::node_type::floating_point: return "a float";
-    case toml::node_type::boolean: return "a boolean";
-    case toml::node_type::date: return "a date";
-    case toml::node_type::time: return "a time";
-    case toml::node_type::date_time: return "a date-time";
-  }
-  return "a value";
-}
 
 bool IsEnvName(std::string_view s) {
   if (s.empty()) return false;
@@ -194,8 +179,9 @@ class Parser {
 
   absl::Status WrongType(const toml::node& n, std::string_view key,
                          std::string_view wanted) const {
-    return Fail(n.source(), absl::StrCat(AV(key), " must be ", AV(wanted),
-                                         ", not ", AV(TypeName(n.type()))));
+    return Fail(n.source(),
+                absl::StrCat(AV(key), " must be ", AV(wanted), ", not ",
+                             AV(scenario::TomlTypeName(n.type()))));
   }
 
   absl::StatusOr<std::string> String(const toml::node& n,

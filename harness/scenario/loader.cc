@@ -26,6 +26,7 @@
 #include "harness/common/status_macros.h"
 #include "harness/scenario/behavior_names.h"
 #include "harness/scenario/scenario.h"
+#include "harness/scenario/toml_type_name.h"
 #include "toml++/toml.h"
 
 namespace gauntlet::scenario {
@@ -77,22 +78,6 @@ std::string Cat(const Parts&... parts) {
   std::string out;
   (out.append(std::string_view(parts)), ...);
   return out;
-}
-
-std::string_view TypeName(toml::node_type type) {
-  switch (type) {
-    case toml::node_type::none: return "nothing";
-    case toml::node_type::table: return "a table";
-    case toml::node_type::array: return "an array";
-    case toml::node_type::string: return "a string";
-    case toml::node_type::integer: return "an integer";
-    case toml::node_type::floating_point: return "a float";
-    case toml::node_type::boolean: return "a boolean";
-    case toml::node_type::date: return "a date";
-    case toml::node_type::time: return "a time";
-    case toml::node_type::date_time: return "a date-time";
-  }
-  return "an unknown type";
 }
 
 std::string Quoted(std::span<const std::string_view> names) {
@@ -323,7 +308,7 @@ class Reader {
                          std::string_view expected) const {
     return Fail(node.source(),
                 Cat(path, ": expected ", expected, ", got ",
-                             TypeName(node.type())));
+                             TomlTypeName(node.type())));
   }
 
  private:
