@@ -25,6 +25,18 @@ absl::StatusOr<scenario::Catalog> LoadCatalogWithUserDirs(
   return scenario::LoadCatalog(dirs);
 }
 
+absl::StatusOr<scenario::Scenario> LoadScenario(
+    const std::vector<std::string>& user_dirs, const std::string& id) {
+  GAUNTLET_ASSIGN_OR_RETURN(scenario::Catalog catalog,
+                            LoadCatalogWithUserDirs(user_dirs));
+  const scenario::Scenario* s = catalog.Find(id);
+  if (s == nullptr) {
+    return absl::NotFoundError(
+        absl::StrCat("no scenario '", id, "' (see `gauntlet list`)"));
+  }
+  return *s;
+}
+
 absl::StatusOr<std::vector<const scenario::Scenario*>> SelectScenarios(
     const scenario::Catalog& catalog, const std::vector<std::string>& filters) {
   const std::vector<std::string> unmatched =

@@ -19,6 +19,11 @@ namespace gauntlet::cli {
 absl::StatusOr<scenario::Catalog> LoadCatalogWithUserDirs(
     const std::vector<std::string>& user_dirs);
 
+// The scenario `id` of that catalogue (a copy); an error naming what went
+// wrong when the catalogue does not load or has no such scenario.
+absl::StatusOr<scenario::Scenario> LoadScenario(
+    const std::vector<std::string>& user_dirs, const std::string& id);
+
 // The scenarios `filters` select; an error (naming them) when a pattern
 // matches nothing or nothing is selected.
 absl::StatusOr<std::vector<const scenario::Scenario*>> SelectScenarios(

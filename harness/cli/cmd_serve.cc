@@ -46,15 +46,10 @@ CLI::App* AddServeCommand(CLI::App& app, ServeOptions& o) {
 }
 
 int RunServe(const ServeOptions& o) {
-  absl::StatusOr<scenario::Catalog> catalog =
-      LoadCatalogWithUserDirs(o.scenario_dirs);
-  if (!catalog.ok()) {
-    PrintError(catalog.status().message());
-    return runner::kExitUsageOrHarness;
-  }
-  const scenario::Scenario* s = catalog->Find(o.id);
-  if (s == nullptr) {
-    PrintError("no scenario '" + o.id + "' (see `gauntlet list`)");
+  const absl::StatusOr<scenario::Scenario> s =
+      LoadScenario(o.scenario_dirs, o.id);
+  if (!s.ok()) {
+    PrintError(s.status().message());
     return runner::kExitUsageOrHarness;
   }
   if (absl::Status st = runner::InstallInterruptHandlers(); !st.ok()) {

@@ -26,15 +26,10 @@ CLI::App* AddShowCommand(CLI::App& app, ShowOptions& o) {
 }
 
 int RunShow(const ShowOptions& o) {
-  absl::StatusOr<scenario::Catalog> catalog =
-      LoadCatalogWithUserDirs(o.scenario_dirs);
-  if (!catalog.ok()) {
-    PrintError(catalog.status().message());
-    return runner::kExitUsageOrHarness;
-  }
-  const scenario::Scenario* s = catalog->Find(o.id);
-  if (s == nullptr) {
-    PrintError("no scenario '" + o.id + "' (see `gauntlet list`)");
+  const absl::StatusOr<scenario::Scenario> s =
+      LoadScenario(o.scenario_dirs, o.id);
+  if (!s.ok()) {
+    PrintError(s.status().message());
     return runner::kExitUsageOrHarness;
   }
   const bool color = StdoutColor(o.no_color);
