@@ -19,6 +19,8 @@ namespace {
 // Lenient on purpose: the proxy relays, it does not judge line lengths.
 constexpr std::size_t kMaxClientLine = 4096;
 constexpr std::size_t kMaxDataLine = 64 * 1024;
+// The verb under which upstream replies nobody asked for are recorded.
+constexpr absl::string_view kUnsolicited = "UNSOLICITED";
 
 smtp::ReplyParserOptions UpstreamReplyOptions() {
   smtp::ReplyParserOptions o;
@@ -236,76 +238,60 @@ ProxySession::NextClientLine() {
 
 absl::Status ProxySession::ForwardUnsolicitedReplies() {
   for (;;) {
-    std::string& in = upstream_->inbox();
-    if (in.empty()) return absl::OkStatus();
-    std::optional<smtp::Reply> got;
-    absl::Status error;
-    const std::size_t used =
-        replies_.Feed(in, [&](const absl::StatusOr<smtp::Reply>& r) {
-          if (r.ok()) {
-            got = *r;
-          } else {
-            error = r.status();
-          }
-          return false;
-        });
-    reply_raw_.append(in, 0, used);
-    in.erase(0, used);
-    if (!error.ok()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "upstream sent a malformed reply: ", error.message()));
-    }
-    if (!got.has_value()) return absl::OkStatus();
-    std::string raw = std::move(reply_raw_);
-    reply_raw_.clear();
-    fake::SmtpEvent e;
-    e.kind = fake::SmtpEvent::Kind::kReply;
-    e.verb = "UNSOLICITED";
-    e.text = ReplyText(*got);
-    e.reply_code = got->code;
-    upstream_->RecordEvent(e);
-    GAUNTLET_RETURN_IF_ERROR(SendReplyToClient(raw, got->code, "UNSOLICITED"));
+    GAUNTLET_ASSIGN_OR_RETURN(std::optional<RawReply> r,
+                              TakeUpstreamReply(kUnsolicited));
+    if (!r.has_value()) return absl::OkStatus();
+    GAUNTLET_RETURN_IF_ERROR(
+        SendReplyToClient(r->raw, r->reply.code, kUnsolicited));
   }
 }
 
 absl::StatusOr<ProxySession::RawReply> ProxySession::NextUpstreamReply(
     absl::string_view verb) {
   for (;;) {
-    std::string& in = upstream_->inbox();
-    std::optional<smtp::Reply> got;
-    absl::Status error;
-    const std::size_t used =
-        replies_.Feed(in, [&](const absl::StatusOr<smtp::Reply>& r) {
-          if (r.ok()) {
-            got = *r;
-          } else {
-            error = r.status();
-          }
-          return false;
-        });
-    reply_raw_.append(in, 0, used);
-    in.erase(0, used);
-    if (!error.ok()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "upstream sent a malformed reply to ", verb, ": ", error.message()));
-    }
-    if (got.has_value()) {
-      RawReply r{std::move(*got), std::move(reply_raw_)};
-      reply_raw_.clear();
-      fake::SmtpEvent e;
-      e.kind = fake::SmtpEvent::Kind::kReply;
-      e.verb = std::string(verb);
-      e.text = ReplyText(r.reply);
-      e.reply_code = r.reply.code;
-      upstream_->RecordEvent(std::move(e));
-      return r;
-    }
+    GAUNTLET_ASSIGN_OR_RETURN(std::optional<RawReply> r,
+                              TakeUpstreamReply(verb));
+    if (r.has_value()) return std::move(*r);
     if (upstream_->eof()) {
       return absl::UnavailableError(absl::StrCat(
           "upstream closed the connection before replying to ", verb));
     }
     GAUNTLET_RETURN_IF_ERROR(upstream_->WaitAndPump());
   }
+}
+
+absl::StatusOr<std::optional<ProxySession::RawReply>>
+ProxySession::TakeUpstreamReply(absl::string_view verb) {
+  std::string& in = upstream_->inbox();
+  std::optional<smtp::Reply> got;
+  absl::Status error;
+  const std::size_t used =
+      replies_.Feed(in, [&](const absl::StatusOr<smtp::Reply>& r) {
+        if (r.ok()) {
+          got = *r;
+        } else {
+          error = r.status();
+        }
+        return false;
+      });
+  reply_raw_.append(in, 0, used);
+  in.erase(0, used);
+  if (!error.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "upstream sent a malformed reply",
+        verb == kUnsolicited ? "" : absl::StrCat(" to ", verb), ": ",
+        error.message()));
+  }
+  if (!got.has_value()) return std::nullopt;
+  RawReply r{std::move(*got), std::move(reply_raw_)};
+  reply_raw_.clear();
+  fake::SmtpEvent e;
+  e.kind = fake::SmtpEvent::Kind::kReply;
+  e.verb = std::string(verb);
+  e.text = ReplyText(r.reply);
+  e.reply_code = r.reply.code;
+  upstream_->RecordEvent(std::move(e));
+  return r;
 }
 
 absl::Status ProxySession::SendToUpstream(absl::string_view raw,

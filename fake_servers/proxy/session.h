@@ -95,6 +95,10 @@ class ProxySession {
   absl::StatusOr<RawReply> NextUpstreamReply(absl::string_view verb);
   // Forwards upstream replies already complete in the inbox (unsolicited).
   absl::Status ForwardUnsolicitedReplies();
+  // Takes the first complete reply out of the upstream inbox and records it
+  // as the reply to `verb`; nullopt when no reply is complete yet.
+  absl::StatusOr<std::optional<RawReply>> TakeUpstreamReply(
+      absl::string_view verb);
   absl::Status SendToUpstream(absl::string_view raw, absl::string_view verb,
                               absl::string_view text);
   absl::Status SendReplyToClient(absl::string_view raw, int code,
