@@ -1,8 +1,5 @@
 #include "client/client_main.h"
 
-#include <wolfssl/options.h>
-#include <wolfssl/wolfcrypt/ecc.h>
-
 #include <cmath>
 #include <cstdio>
 #include <exception>
@@ -19,6 +16,7 @@
 #include "client/flaws.h"
 #include "client/options.h"
 #include "client/smtp_client.h"
+#include "fake_servers/tls/thread_cleanup.h"
 #include "harness/smtp/command.h"
 
 namespace gauntlet::client {
@@ -232,9 +230,8 @@ int ClientMain(int argc, char** argv) {
   } catch (...) {
     code = Fail(ExitCode::kUsage, "internal error");
   }
-  // wolfSSL (Debian's FP_ECC build) keeps a per-thread ECC cache; free it so
-  // that embedding ClientMain on a worker thread leaks nothing.
-  wc_ecc_fp_free();
+  // Embedding ClientMain on a worker thread must leak nothing.
+  tls::ReleaseThreadTlsState();
   return code;
 }
 

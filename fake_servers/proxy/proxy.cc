@@ -13,9 +13,6 @@
 
 #include <arpa/inet.h>
 // wolfSSL: options.h must come first.
-#include <wolfssl/options.h>
-#include <wolfssl/wolfcrypt/ecc.h>
-
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -24,6 +21,7 @@
 #include "fake_servers/pki/test_pki.h"
 #include "fake_servers/proxy/socket_io.h"
 #include "fake_servers/server/transcript_recorder.h"
+#include "fake_servers/tls/thread_cleanup.h"
 #include "fake_servers/tls/tls_context.h"
 #include "harness/common/status_macros.h"
 #include "harness/report/json_report.h"
@@ -211,10 +209,7 @@ void MitmProxy::Impl::AcceptLoop() {
           std::thread([this, number, c = std::move(client), client_index,
                        upstream_index, done]() mutable {
             RunSession(number, std::move(c), client_index, upstream_index);
-            // wolfSSL keeps a per-thread ECC fixed-point cache (FP_ECC in
-            // Debian's build) filled by certificate verification; only the
-            // thread itself can free it.
-            wc_ecc_fp_free();
+            tls::ReleaseThreadTlsState();
             done->store(true);
           }),
           done});

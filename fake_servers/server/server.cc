@@ -21,9 +21,9 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "fake_servers/server/session.h"
-#include "fake_servers/server/thread_cleanup.h"
 #include "fake_servers/server/tls_context_cache.h"
 #include "fake_servers/server/transcript_recorder.h"
+#include "fake_servers/tls/thread_cleanup.h"
 #include "harness/common/status_macros.h"
 
 namespace gauntlet::fake::server {
@@ -140,7 +140,7 @@ void FakeSmtpServer::Impl::Run() {
   for (int i = 0; i < options_.io_threads; ++i) {
     threads_.emplace_back([this] {
       io_.run();
-      ReleaseThreadTlsState();
+      tls::ReleaseThreadTlsState();
     });
   }
 }

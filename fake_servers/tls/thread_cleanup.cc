@@ -1,9 +1,9 @@
-#include "fake_servers/server/thread_cleanup.h"
+#include "fake_servers/tls/thread_cleanup.h"
 
 #include <wolfssl/options.h>
 #include <wolfssl/wolfcrypt/ecc.h>
 
-namespace gauntlet::fake::server {
+namespace gauntlet::tls {
 
 void ReleaseThreadTlsState() {
 #ifdef FP_ECC
@@ -11,4 +11,4 @@ void ReleaseThreadTlsState() {
 #endif
 }
 
-}  // namespace gauntlet::fake::server
+}  // namespace gauntlet::tls
