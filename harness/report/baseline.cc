@@ -11,6 +11,7 @@
 #include "harness/report/text_util.h"
 #include "harness/common/status_macros.h"
 #include "harness/report/file_io.h"
+#include "harness/report/json_read.h"
 #include "nlohmann/json.hpp"
 
 namespace gauntlet::report {
@@ -74,27 +75,9 @@ absl::Status WriteBaselineFile(const std::string& path,
 
 absl::StatusOr<Baseline> ParseBaseline(std::string_view json_text,
                                        std::string_view source_name) {
-  json doc;
-  try {
-    doc = json::parse(json_text.begin(), json_text.end());
-  } catch (const json::parse_error& e) {
-    return Bad(source_name,
-               Cat("bad JSON at byte ", e.byte, ": ", e.what()));
-  } catch (const std::exception& e) {
-    return Bad(source_name, Cat("bad JSON: ", e.what()));
-  }
-  if (!doc.is_object()) return Bad(source_name, "not a JSON object");
-  const auto schema = doc.find("schema");
-  if (schema == doc.end() || !schema->is_string() ||
-      schema->get_ref<const std::string&>() != kBaselineSchema) {
-    return Bad(source_name,
-               Cat("wrong schema: expected \"", kBaselineSchema,
-                            "\", got ",
-                            schema == doc.end()
-                                ? std::string("none")
-                                : schema->dump(-1, ' ', true,
-                                               json::error_handler_t::replace)));
-  }
+  GAUNTLET_ASSIGN_OR_RETURN(
+      const json doc,
+      internal::ParseSchemaDocument(json_text, source_name, kBaselineSchema));
   Baseline b;
   if (auto c = doc.find("client"); c != doc.end()) {
     if (!c->is_string()) return Bad(source_name, "\"client\" is not a string");

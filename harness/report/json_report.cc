@@ -16,6 +16,7 @@
 #include "harness/common/status_macros.h"
 #include "harness/report/escape.h"
 #include "harness/report/file_io.h"
+#include "harness/report/json_read.h"
 #include "nlohmann/json.hpp"
 
 namespace gauntlet::report {
@@ -308,27 +309,9 @@ absl::Status WriteJsonReport(const std::string& path,
 
 absl::StatusOr<ReportVerdicts> ParseReportVerdicts(
     std::string_view json_text, std::string_view source_name) {
-  ParsedJson doc;
-  try {
-    doc = ParsedJson::parse(json_text.begin(), json_text.end());
-  } catch (const ParsedJson::parse_error& e) {
-    return Bad(source_name,
-               Cat("bad JSON at byte ", e.byte, ": ", e.what()));
-  } catch (const std::exception& e) {
-    return Bad(source_name, Cat("bad JSON: ", e.what()));
-  }
-  if (!doc.is_object()) return Bad(source_name, "not a JSON object");
-  const auto schema = doc.find("schema");
-  if (schema == doc.end() || !schema->is_string() ||
-      schema->get_ref<const std::string&>() != kReportSchema) {
-    return Bad(source_name,
-               Cat("wrong schema: expected \"", kReportSchema,
-                            "\", got ",
-                            schema == doc.end() ? std::string("none")
-                                                : schema->dump(
-                                                      -1, ' ', true,
-                                                      ParsedJson::error_handler_t::replace)));
-  }
+  GAUNTLET_ASSIGN_OR_RETURN(
+      const ParsedJson doc,
+      internal::ParseSchemaDocument(json_text, source_name, kReportSchema));
   ReportVerdicts out;
   if (auto c = doc.find("client"); c != doc.end() && c->is_object()) {
     if (auto n = c->find("name"); n != c->end() && n->is_string()) {
