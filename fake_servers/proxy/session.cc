@@ -22,6 +22,30 @@ constexpr std::size_t kMaxDataLine = 64 * 1024;
 // The verb under which upstream replies nobody asked for are recorded.
 constexpr absl::string_view kUnsolicited = "UNSOLICITED";
 
+// Feeds `inbox` to `parser` (a LineReader or a ReplyParser) up to its
+// first complete item or error, and moves the bytes that took from `inbox`
+// to the end of `raw`, so that what is relayed is exactly what was sent.
+template <typename Item, typename Parser>
+absl::StatusOr<std::optional<Item>> TakeFramed(Parser& parser,
+                                               std::string& inbox,
+                                               std::string& raw) {
+  std::optional<Item> got;
+  absl::Status error;
+  const std::size_t used =
+      parser.Feed(inbox, [&](const absl::StatusOr<Item>& item) {
+        if (item.ok()) {
+          got = *item;
+        } else {
+          error = item.status();
+        }
+        return false;
+      });
+  raw.append(inbox, 0, used);
+  inbox.erase(0, used);
+  if (!error.ok()) return error;
+  return got;
+}
+
 smtp::ReplyParserOptions UpstreamReplyOptions() {
   smtp::ReplyParserOptions o;
   o.max_line_length = 4096;
@@ -181,26 +205,14 @@ absl::Status ProxySession::RunInner() {
 absl::StatusOr<std::optional<ProxySession::ClientLine>>
 ProxySession::NextClientLine() {
   for (;;) {
-    std::optional<smtp::Line> got;
-    absl::Status error;
-    std::string& in = client_.inbox();
-    const std::size_t used =
-        lines_.Feed(in, [&](const absl::StatusOr<smtp::Line>& l) {
-          if (l.ok()) {
-            got = *l;
-          } else {
-            error = l.status();
-          }
-          return false;
-        });
-    line_raw_.append(in, 0, used);
-    in.erase(0, used);
-    if (!error.ok()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("client sent an overlong line: ", error.message()));
+    absl::StatusOr<std::optional<smtp::Line>> got =
+        TakeFramed<smtp::Line>(lines_, client_.inbox(), line_raw_);
+    if (!got.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "client sent an overlong line: ", got.status().message()));
     }
-    if (got.has_value()) {
-      ClientLine cl{std::move(*got), std::move(line_raw_)};
+    if (got->has_value()) {
+      ClientLine cl{std::move(**got), std::move(line_raw_)};
       line_raw_.clear();
       return std::optional<ClientLine>(std::move(cl));
     }
@@ -262,28 +274,16 @@ absl::StatusOr<ProxySession::RawReply> ProxySession::NextUpstreamReply(
 
 absl::StatusOr<std::optional<ProxySession::RawReply>>
 ProxySession::TakeUpstreamReply(absl::string_view verb) {
-  std::string& in = upstream_->inbox();
-  std::optional<smtp::Reply> got;
-  absl::Status error;
-  const std::size_t used =
-      replies_.Feed(in, [&](const absl::StatusOr<smtp::Reply>& r) {
-        if (r.ok()) {
-          got = *r;
-        } else {
-          error = r.status();
-        }
-        return false;
-      });
-  reply_raw_.append(in, 0, used);
-  in.erase(0, used);
-  if (!error.ok()) {
+  absl::StatusOr<std::optional<smtp::Reply>> got =
+      TakeFramed<smtp::Reply>(replies_, upstream_->inbox(), reply_raw_);
+  if (!got.ok()) {
     return absl::InvalidArgumentError(absl::StrCat(
         "upstream sent a malformed reply",
         verb == kUnsolicited ? "" : absl::StrCat(" to ", verb), ": ",
-        error.message()));
+        got.status().message()));
   }
-  if (!got.has_value()) return std::nullopt;
-  RawReply r{std::move(*got), std::move(reply_raw_)};
+  if (!got->has_value()) return std::nullopt;
+  RawReply r{std::move(**got), std::move(reply_raw_)};
   reply_raw_.clear();
   fake::SmtpEvent e;
   e.kind = fake::SmtpEvent::Kind::kReply;
