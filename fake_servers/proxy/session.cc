@@ -202,6 +202,21 @@ absl::Status ProxySession::RunInner() {
   return absl::OkStatus();
 }
 
+absl::Status ProxySession::WaitForLegs(const int (&fds)[2], bool (&ready)[2],
+                                      absl::string_view idle) {
+  switch (WaitReadable(fds, ready, 2, Clock::now() + config_.io_timeout,
+                       env_.stop_fd)) {
+    case WaitResult::kStopped:
+      return absl::CancelledError("proxy stopped");
+    case WaitResult::kTimeout:
+      return absl::DeadlineExceededError(absl::StrCat(
+          idle, " for ", config_.io_timeout.count(), " ms"));
+    case WaitResult::kReady:
+      break;
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::optional<ProxySession::ClientLine>>
 ProxySession::NextClientLine() {
   for (;;) {
@@ -226,16 +241,7 @@ ProxySession::NextClientLine() {
     }
     const int fds[2] = {client_.fd(), upstream_->fd()};
     bool ready[2];
-    switch (WaitReadable(fds, ready, 2, Clock::now() + config_.io_timeout,
-                         env_.stop_fd)) {
-      case WaitResult::kStopped:
-        return absl::CancelledError("proxy stopped");
-      case WaitResult::kTimeout:
-        return absl::DeadlineExceededError(absl::StrCat(
-            "client sent no command for ", config_.io_timeout.count(), " ms"));
-      case WaitResult::kReady:
-        break;
-    }
+    GAUNTLET_RETURN_IF_ERROR(WaitForLegs(fds, ready, "client sent no command"));
     if (ready[1]) {
       GAUNTLET_RETURN_IF_ERROR(upstream_->Pump());
       GAUNTLET_RETURN_IF_ERROR(ForwardUnsolicitedReplies());
@@ -646,16 +652,7 @@ absl::Status ProxySession::RelayOpaque() {
     const int fds[2] = {client_done ? -1 : client_.fd(),
                         upstream_done ? -1 : upstream_->fd()};
     bool ready[2];
-    switch (WaitReadable(fds, ready, 2, Clock::now() + config_.io_timeout,
-                         env_.stop_fd)) {
-      case WaitResult::kStopped:
-        return absl::CancelledError("proxy stopped");
-      case WaitResult::kTimeout:
-        return absl::DeadlineExceededError(absl::StrCat(
-            "encrypted relay idle for ", config_.io_timeout.count(), " ms"));
-      case WaitResult::kReady:
-        break;
-    }
+    GAUNTLET_RETURN_IF_ERROR(WaitForLegs(fds, ready, "encrypted relay idle"));
     if (ready[0]) {
       GAUNTLET_RETURN_IF_ERROR(client_.Pump());
       GAUNTLET_RETURN_IF_ERROR(upstream_->Write(client_.inbox()));

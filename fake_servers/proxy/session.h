@@ -92,6 +92,11 @@ class ProxySession {
   // The next client line; nullopt when the client closed. Unsolicited
   // upstream replies that arrive meanwhile are forwarded.
   absl::StatusOr<std::optional<ClientLine>> NextClientLine();
+  // Waits up to the I/O timeout until the client (fds[0]) or the upstream
+  // (fds[1]; -1 to leave a leg out) is readable and says which in `ready`.
+  // Cancelled when the proxy stops; DeadlineExceeded "<idle> for N ms".
+  absl::Status WaitForLegs(const int (&fds)[2], bool (&ready)[2],
+                           absl::string_view idle);
   absl::StatusOr<RawReply> NextUpstreamReply(absl::string_view verb);
   // Forwards upstream replies already complete in the inbox (unsolicited).
   absl::Status ForwardUnsolicitedReplies();
