@@ -165,8 +165,8 @@ absl::StatusOr<smtp::Reply> Conversation::ReadReply(absl::string_view what) {
     if (!pending_.empty()) {
       std::optional<absl::StatusOr<smtp::Reply>> got;
       const std::size_t used =
-          parser_.Feed(pending_, [&got](const absl::StatusOr<smtp::Reply>& r) {
-            got = r;
+          parser_.Feed(pending_, [&got](const smtp::ReplyResult& r) {
+            got = r.ToStatusOr();
             return false;
           });
       pending_.erase(0, used);

@@ -35,8 +35,8 @@ absl::StatusOr<std::optional<int>> TakeReply(std::string& buffer) {
   smtp::ReplyParser parser;
   std::optional<absl::StatusOr<smtp::Reply>> got;
   const std::size_t used =
-      parser.Feed(buffer, [&](const absl::StatusOr<smtp::Reply>& r) {
-        got = r;
+      parser.Feed(buffer, [&](const smtp::ReplyResult& r) {
+        got = r.ToStatusOr();
         return false;
       });
   if (!got.has_value()) return std::optional<int>();

@@ -46,7 +46,7 @@ BENCHMARK(BM_ParseEhloReply);
 void BM_StreamEhloReply(benchmark::State& state) {
   ReplyParser parser;
   for (auto _ : state) {
-    parser.Feed(kEhloReply, [](const absl::StatusOr<Reply>& reply) {
+    parser.Feed(kEhloReply, [](const ReplyResult& reply) {
       benchmark::DoNotOptimize(reply);
       return true;
     });

@@ -32,7 +32,7 @@ absl::StatusOr<std::optional<Item>> TakeFramed(Parser& parser,
   std::optional<Item> got;
   absl::Status error;
   const std::size_t used =
-      parser.Feed(inbox, [&](const absl::StatusOr<Item>& item) {
+      parser.Feed(inbox, [&](const auto& item) {
         if (item.ok()) {
           got = *item;
         } else {

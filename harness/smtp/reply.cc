@@ -5,6 +5,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 
 namespace gauntlet::smtp {
 namespace {
@@ -39,6 +40,10 @@ LineStart ClassifyStart(absl::string_view text) {
   return LineStart::kReply;
 }
 
+int CodeOf(const char* t) {
+  return (t[0] - '0') * 100 + (t[1] - '0') * 10 + (t[2] - '0');
+}
+
 // A short printable excerpt of hostile bytes for an error message.
 std::string Excerpt(absl::string_view text) {
   constexpr std::size_t kMax = 24;
@@ -64,6 +69,69 @@ bool ReadSmallNumber(absl::string_view text, std::size_t* pos, int* value) {
 
 std::string EnhancedStatusCode::ToString() const {
   return absl::StrCat(klass, ".", subject, ".", detail);
+}
+
+absl::StatusCode ReplyError::status_code() const {
+  switch (kind) {
+    case ReplyErrorKind::kTooManyLines:
+    case ReplyErrorKind::kTooLarge:
+    case ReplyErrorKind::kLineTooLong:
+      return absl::StatusCode::kResourceExhausted;
+    default:
+      return absl::StatusCode::kInvalidArgument;
+  }
+}
+
+absl::Status ReplyError::ToStatus() const {
+  std::string text;
+  switch (kind) {
+    case ReplyErrorKind::kNoCode:
+      text = absl::StrCat("reply line at byte offset ", line_offset,
+                          " does not start with a three-digit code");
+      break;
+    case ReplyErrorKind::kCodeOutOfRange:
+      text = absl::StrFormat(
+          "reply line at byte offset %d has an invalid reply code %03d "
+          "(first digit must be 2-5, second 0-5)",
+          line_offset, line_code);
+      break;
+    case ReplyErrorKind::kBadSeparator:
+      text = absl::StrCat("reply line at byte offset ", line_offset,
+                          ": expected ' ' or '-' after the code, got byte ",
+                          static_cast<int>(separator));
+      break;
+    case ReplyErrorKind::kMixedCodes:
+      text = absl::StrCat("reply line at byte offset ", line_offset,
+                          " has code ", line_code,
+                          " but the reply that began at byte offset ",
+                          reply_offset, " has code ", reply_code);
+      break;
+    case ReplyErrorKind::kTooManyLines:
+      text = absl::StrCat("reply at byte offset ", reply_offset,
+                          " has more than ", limit,
+                          " lines (line at byte offset ", line_offset, ")");
+      break;
+    case ReplyErrorKind::kTooLarge:
+      text = absl::StrCat("reply at byte offset ", reply_offset, " exceeds ",
+                          limit, " bytes (line at byte offset ", line_offset,
+                          ")");
+      break;
+    case ReplyErrorKind::kLineTooLong:
+      text = absl::StrCat("reply line at byte offset ", line_offset,
+                          " exceeds the limit of ", limit,
+                          " octets (line ending included)");
+      break;
+  }
+  return absl::Status(status_code(), text);
+}
+
+absl::Status ReplyResult::status() const {
+  return ok() ? absl::OkStatus() : error_->ToStatus();
+}
+
+absl::StatusOr<Reply> ReplyResult::ToStatusOr() const {
+  if (ok()) return *reply_;
+  return error_->ToStatus();
 }
 
 absl::string_view Reply::first_line() const {
@@ -94,8 +162,6 @@ void ReplyParser::Reset() {
   in_reply_ = false;
   skipping_ = false;
   RecycleLines();
-  // Drop a retained error so a reused parser holds no per-input state.
-  if (!result_.ok()) result_ = Reply{};
 }
 
 void ReplyParser::Reset(const ReplyParserOptions& options) {
@@ -104,7 +170,6 @@ void ReplyParser::Reset(const ReplyParserOptions& options) {
   in_reply_ = false;
   skipping_ = false;
   RecycleLines();
-  if (!result_.ok()) result_ = Reply{};
 }
 
 void ReplyParser::RecycleLines() {
@@ -125,18 +190,21 @@ std::size_t ReplyParser::buffered_bytes() const {
   return n;
 }
 
-bool ReplyParser::Fail(absl::Status status, ReplySink sink) {
+bool ReplyParser::Fail(ReplySink sink) {
   in_reply_ = false;
   skipping_ = true;
   RecycleLines();
-  result_ = std::move(status);
-  return sink(result_);
+  return sink(ReplyResult(error_));
 }
 
 bool ReplyParser::OnLine(const LineView& line, ReplySink sink) {
   if (line.overlong) {
     if (skipping_) return true;
-    return Fail(lines_.OverlongError(line.offset), sink);
+    error_ = ReplyError{.kind = ReplyErrorKind::kLineTooLong,
+                        .line_offset = line.offset,
+                        .reply_offset = in_reply_ ? reply_.offset : line.offset,
+                        .limit = options_.max_line_length};
+    return Fail(sink);
   }
   const absl::string_view text = line.text;
   const LineStart start = ClassifyStart(text);
@@ -144,30 +212,29 @@ bool ReplyParser::OnLine(const LineView& line, ReplySink sink) {
     return true;  // Still in the garbage that followed an error.
   }
   skipping_ = false;
-  error_text_.clear();
-  switch (start) {
-    case LineStart::kReply:
-      break;
-    case LineStart::kNoCode:
-      absl::StrAppend(&error_text_, "reply line at byte offset ", line.offset,
-                      " does not start with a three-digit code");
-      return Fail(absl::InvalidArgumentError(error_text_), sink);
-    case LineStart::kCodeOutOfRange:
-      absl::StrAppend(&error_text_, "reply line at byte offset ", line.offset,
-                      " has an invalid reply code ", text.substr(0, 3),
-                      " (first digit must be 2-5, second 0-5)");
-      return Fail(absl::InvalidArgumentError(error_text_), sink);
-    case LineStart::kBadSeparator:
-      absl::StrAppend(&error_text_, "reply line at byte offset ", line.offset,
-                      ": expected ' ' or '-' after the code, got byte ",
-                      static_cast<int>(static_cast<unsigned char>(text[3])));
-      return Fail(absl::InvalidArgumentError(error_text_), sink);
-  }
   const char* t = text.data();
+  if (start != LineStart::kReply) {
+    error_ = ReplyError{.line_offset = line.offset,
+                        .reply_offset = in_reply_ ? reply_.offset : line.offset};
+    switch (start) {
+      case LineStart::kNoCode:
+        error_.kind = ReplyErrorKind::kNoCode;
+        break;
+      case LineStart::kCodeOutOfRange:
+        error_.kind = ReplyErrorKind::kCodeOutOfRange;
+        error_.line_code = CodeOf(t);
+        break;
+      default:
+        error_.kind = ReplyErrorKind::kBadSeparator;
+        error_.separator = static_cast<unsigned char>(t[3]);
+        break;
+    }
+    return Fail(sink);
+  }
   const bool last = text.size() == 3 || t[3] == ' ';
   const absl::string_view rest =
       text.size() == 3 ? absl::string_view() : text.substr(4);
-  const int code = (t[0] - '0') * 100 + (t[1] - '0') * 10 + (t[2] - '0');
+  const int code = CodeOf(t);
   Reply& r = reply_;
   if (!in_reply_) {
     RecycleLines();
@@ -179,23 +246,22 @@ bool ReplyParser::OnLine(const LineView& line, ReplySink sink) {
     r.wire_length = 0;
     in_reply_ = true;
   }
-  if (code != r.code) {
-    absl::StrAppend(&error_text_, "reply line at byte offset ", line.offset,
-                    " has code ", code, " but the reply that began at byte offset ",
-                    r.offset, " has code ", r.code);
-    return Fail(absl::InvalidArgumentError(error_text_), sink);
-  }
-  if (r.lines.size() >= options_.max_lines) {
-    absl::StrAppend(&error_text_, "reply at byte offset ", r.offset,
-                    " has more than ", options_.max_lines,
-                    " lines (line at byte offset ", line.offset, ")");
-    return Fail(absl::ResourceExhaustedError(error_text_), sink);
-  }
-  if (r.wire_length + line.wire_length() > options_.max_reply_bytes) {
-    absl::StrAppend(&error_text_, "reply at byte offset ", r.offset,
-                    " exceeds ", options_.max_reply_bytes,
-                    " bytes (line at byte offset ", line.offset, ")");
-    return Fail(absl::ResourceExhaustedError(error_text_), sink);
+  if (code != r.code || r.lines.size() >= options_.max_lines ||
+      r.wire_length + line.wire_length() > options_.max_reply_bytes) {
+    error_ = ReplyError{.line_offset = line.offset,
+                        .reply_offset = r.offset,
+                        .line_code = code,
+                        .reply_code = r.code};
+    if (code != r.code) {
+      error_.kind = ReplyErrorKind::kMixedCodes;
+    } else if (r.lines.size() >= options_.max_lines) {
+      error_.kind = ReplyErrorKind::kTooManyLines;
+      error_.limit = options_.max_lines;
+    } else {
+      error_.kind = ReplyErrorKind::kTooLarge;
+      error_.limit = options_.max_reply_bytes;
+    }
+    return Fail(sink);
   }
   r.wire_length += line.wire_length();
   r.has_bare_lf |= line.ending == LineEnding::kBareLf;
@@ -214,11 +280,7 @@ bool ReplyParser::OnLine(const LineView& line, ReplySink sink) {
   if (enhanced.has_value() && enhanced->klass == r.code / 100) {
     r.enhanced_code = enhanced;
   }
-  // Lend the reply to the sink and take its buffers back afterwards.
-  result_ = std::move(reply_);
-  const bool go_on = sink(result_);
-  reply_ = std::move(*result_);
-  return go_on;
+  return sink(ReplyResult(reply_));
 }
 
 std::size_t ReplyParser::Feed(absl::string_view bytes, ReplySink sink) {
@@ -230,19 +292,18 @@ std::size_t ReplyParser::Feed(absl::string_view bytes, ReplySink sink) {
 absl::StatusOr<Reply> ParseReply(absl::string_view bytes,
                                  ReplyParserOptions options) {
   ReplyParser parser(options);
-  bool got_one = false;
-  const std::size_t consumed =
-      parser.Feed(bytes, [&](const absl::StatusOr<Reply>&) {
-        got_one = true;
-        return false;
-      });
-  if (!got_one) {
+  std::optional<bool> ok;
+  const std::size_t consumed = parser.Feed(bytes, [&](const ReplyResult& r) {
+    ok = r.ok();
+    return false;
+  });
+  if (!ok.has_value()) {
     return absl::InvalidArgumentError(absl::StrCat(
         "incomplete reply: no final line in ", bytes.size(), " bytes"));
   }
-  // The sink saw the reply that is now back in parser.reply_ (or the error
-  // in parser.result_): move it out instead of copying.
-  if (!parser.result_.ok()) return std::move(parser.result_).status();
+  // The sink saw the reply that is still in parser.reply_ (or the error in
+  // parser.error_): move it out instead of copying.
+  if (!*ok) return parser.error_.ToStatus();
   if (consumed != bytes.size()) {
     return absl::InvalidArgumentError(
         absl::StrCat("unexpected bytes after the reply at byte offset ",

@@ -16,6 +16,11 @@
 // followed by ' ', '-' or the end) starts a new one; lines that cannot
 // (overlong ones included) are skipped silently, so a run of garbage gives
 // one error, not one per line.
+//
+// Errors reach the sink as ReplyError values (a kind and the offsets
+// involved); turning one into an absl::Status with a message is left to
+// the caller that wants it, so parsing hostile bytes does no formatting
+// and no allocation.
 
 #ifndef GAUNTLET_HARNESS_SMTP_REPLY_H_
 #define GAUNTLET_HARNESS_SMTP_REPLY_H_
@@ -27,6 +32,7 @@
 #include <vector>
 
 #include "absl/functional/function_ref.h"
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "harness/smtp/line_reader.h"
@@ -76,10 +82,70 @@ struct ReplyParserOptions {
   std::size_t max_reply_bytes = 64 * 1024;
 };
 
-// Receives each complete reply or an error (kInvalidArgument for malformed
-// lines and mixed codes, kResourceExhausted for limits). Returning false
-// stops consumption right after that reply or error.
-using ReplySink = absl::FunctionRef<bool(const absl::StatusOr<Reply>&)>;
+// Why bytes did not form a reply.
+enum class ReplyErrorKind {
+  kNoCode,          // A line does not start with three digits.
+  kCodeOutOfRange,  // Three digits, but not 2-5 then 0-5.
+  kBadSeparator,    // A valid code followed by neither ' ', '-' nor the end.
+  kMixedCodes,      // A line's code differs from its reply's first line.
+  kTooManyLines,    // The reply would exceed max_lines.
+  kTooLarge,        // The reply would exceed max_reply_bytes.
+  kLineTooLong,     // A line reached max_line_length without its LF.
+};
+
+// A malformed or oversized reply, as plain data. Building one allocates and
+// formats nothing, so a stream of garbage costs no more to parse than a
+// stream of replies (what a fuzzer, or a hostile server, mostly sends);
+// ToStatus() renders the message naming what went wrong and where.
+struct ReplyError {
+  ReplyErrorKind kind = ReplyErrorKind::kNoCode;
+  // Stream offsets of the offending line and of the reply it would have
+  // belonged to (the same for a line that could not start one).
+  std::uint64_t line_offset = 0;
+  std::uint64_t reply_offset = 0;
+  // kCodeOutOfRange, kMixedCodes: the line's three digits as a number.
+  int line_code = 0;
+  // kMixedCodes: the code of the reply's first line.
+  int reply_code = 0;
+  // kBadSeparator: the byte after the code.
+  unsigned char separator = 0;
+  // kTooManyLines, kTooLarge, kLineTooLong: the limit that was hit.
+  std::size_t limit = 0;
+
+  // kInvalidArgument for malformed lines and mixed codes,
+  // kResourceExhausted for limits.
+  absl::StatusCode status_code() const;
+  absl::Status ToStatus() const;
+
+  friend bool operator==(const ReplyError&, const ReplyError&) = default;
+};
+
+// What the parser hands its sink: a complete reply or an error. Both live
+// in the parser and are valid only during the sink call; copy what you keep
+// (ToStatusOr() does).
+class ReplyResult {
+ public:
+  explicit ReplyResult(const Reply& reply) : reply_(&reply) {}
+  explicit ReplyResult(const ReplyError& error) : error_(&error) {}
+
+  bool ok() const { return reply_ != nullptr; }
+  // Only when ok().
+  const Reply& operator*() const { return *reply_; }
+  const Reply* operator->() const { return reply_; }
+  // Only when !ok().
+  const ReplyError& error() const { return *error_; }
+  // OkStatus() or error().ToStatus().
+  absl::Status status() const;
+  absl::StatusOr<Reply> ToStatusOr() const;
+
+ private:
+  const Reply* reply_ = nullptr;
+  const ReplyError* error_ = nullptr;
+};
+
+// Receives each complete reply or error. Returning false stops consumption
+// right after that reply or error.
+using ReplySink = absl::FunctionRef<bool(const ReplyResult&)>;
 
 class ReplyParser {
  public:
@@ -110,7 +176,8 @@ class ReplyParser {
 
   // Returns false if the sink asked to stop.
   bool OnLine(const LineView& line, ReplySink sink);
-  bool Fail(absl::Status status, ReplySink sink);
+  // Reports error_ (its kind and offsets already set).
+  bool Fail(ReplySink sink);
   // Moves the current reply's line buffers to spare_.
   void RecycleLines();
 
@@ -119,15 +186,13 @@ class ReplyParser {
   bool in_reply_ = false;
   // After an error: skip lines that cannot start a reply.
   bool skipping_ = false;
-  // The reply being assembled. It is moved into result_ only for the
-  // duration of the sink call, so its buffers survive errors.
+  // The reply being assembled, lent to the sink when complete.
   Reply reply_;
-  absl::StatusOr<Reply> result_;
+  // The last error, lent to the sink.
+  ReplyError error_;
   // Line strings of earlier replies, reused so that steady-state parsing
   // does not allocate. At most 256 of them.
   std::vector<std::string> spare_;
-  // Scratch space for error messages.
-  std::string error_text_;
 };
 
 // Parses exactly one complete reply. Bytes after its last line, or a reply

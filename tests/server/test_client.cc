@@ -158,8 +158,8 @@ absl::StatusOr<smtp::Reply> TestClient::ReadReply(Ms timeout) {
     smtp::ReplyParser parser;
     std::optional<absl::StatusOr<smtp::Reply>> got;
     const std::size_t used =
-        parser.Feed(in_, [&](const absl::StatusOr<smtp::Reply>& r) {
-          got = r;
+        parser.Feed(in_, [&](const smtp::ReplyResult& r) {
+          got = r.ToStatusOr();
           return false;
         });
     if (got.has_value()) {

@@ -1,8 +1,11 @@
 #include "harness/smtp/reply.h"
 
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -25,7 +28,7 @@ std::vector<Result> ParseChunks(const std::vector<std::string>& chunks,
   std::vector<Result> out;
   for (const std::string& chunk : chunks) {
     const std::size_t used =
-        parser.Feed(chunk, [&](const absl::StatusOr<Reply>& r) {
+        parser.Feed(chunk, [&](const ReplyResult& r) {
           out.push_back(r.ok() ? Result{true, *r, ""}
                                : Result{false, {}, std::string(r.status().message())});
           return true;
@@ -158,12 +161,89 @@ TEST(ReplyParserTest, LineAndSizeCaps) {
   EXPECT_TRUE(results[1].ok);
 }
 
+// The first error parsing `bytes` reports, as a value.
+std::optional<ReplyError> FirstError(const std::string& bytes,
+                                     ReplyParserOptions options = {}) {
+  ReplyParser parser(options);
+  std::optional<ReplyError> error;
+  parser.Feed(bytes, [&](const ReplyResult& r) {
+    if (r.ok()) return true;
+    error = r.error();
+    return false;
+  });
+  return error;
+}
+
+TEST(ReplyParserTest, ErrorsSayWhatAndWhereAsValues) {
+  struct Case {
+    std::string bytes;
+    ReplyParserOptions options;
+    ReplyError want;
+    std::string in_message;
+  };
+  ReplyParserOptions two_lines;
+  two_lines.max_lines = 2;
+  ReplyParserOptions ten_bytes;
+  ten_bytes.max_reply_bytes = 10;
+  ReplyParserOptions short_lines;
+  short_lines.max_line_length = 8;
+  using K = ReplyErrorKind;
+  const Case cases[] = {
+      {"2x0 junk\r\n", {}, {.kind = K::kNoCode}, "three-digit code"},
+      {"250 ok\r\n650 x\r\n",
+       {},
+       {.kind = K::kCodeOutOfRange, .line_offset = 8, .reply_offset = 8,
+        .line_code = 650},
+       "invalid reply code 650"},
+      {"099 x\r\n",
+       {},
+       {.kind = K::kCodeOutOfRange, .line_code = 99},
+       "invalid reply code 099"},
+      {"250x\r\n", {}, {.kind = K::kBadSeparator, .separator = 'x'}, "byte 120"},
+      {"250-a\r\n251 b\r\n",
+       {},
+       {.kind = K::kMixedCodes, .line_offset = 7, .reply_offset = 0,
+        .line_code = 251, .reply_code = 250},
+       "has code 251 but the reply that began at byte offset 0 has code 250"},
+      {"250-a\r\n250-b\r\n250 c\r\n",
+       two_lines,
+       {.kind = K::kTooManyLines, .line_offset = 14, .line_code = 250,
+        .reply_code = 250, .limit = 2},
+       "more than 2 lines"},
+      {"250-abc\r\n250 d\r\n",
+       ten_bytes,
+       {.kind = K::kTooLarge, .line_offset = 9, .line_code = 250,
+        .reply_code = 250, .limit = 10},
+       "exceeds 10 bytes"},
+      {"250-a\r\n250 abcdefgh\r\n",
+       short_lines,
+       {.kind = K::kLineTooLong, .line_offset = 7, .reply_offset = 0,
+        .limit = 8},
+       "limit of 8 octets"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.bytes);
+    std::optional<ReplyError> error = FirstError(c.bytes, c.options);
+    ASSERT_TRUE(error.has_value());
+    EXPECT_EQ(*error, c.want);
+    const absl::Status status = error->ToStatus();
+    EXPECT_EQ(status.code(), error->status_code());
+    EXPECT_THAT(status.message(), HasSubstr(c.in_message));
+    EXPECT_THAT(status.message(),
+                HasSubstr(absl::StrCat("byte offset ", c.want.line_offset)));
+  }
+  EXPECT_EQ(FirstError("250 a\r\n250 abcdefgh\r\n", short_lines)->status_code(),
+            absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(FirstError("25\r\n")->status_code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
 TEST(ReplyParserTest, EndlessContinuationStaysBounded) {
   ReplyParser parser;
   const std::string line = "250-" + std::string(100, 'x') + "\r\n";
   int errors = 0;
   for (int i = 0; i < 20000; ++i) {
-    parser.Feed(line, [&](const absl::StatusOr<Reply>& r) {
+    parser.Feed(line, [&](const ReplyResult& r) {
       errors += r.ok() ? 0 : 1;
       return true;
     });
@@ -195,14 +275,14 @@ TEST(ReplyParserTest, StopExposesInjectedBytes) {
   const std::string input = "220 Ready to start TLS\r\n" + injected;
   ReplyParser parser;
   const std::size_t used = parser.Feed(
-      input, [](const absl::StatusOr<Reply>&) { return false; });
+      input, [](const ReplyResult&) { return false; });
   EXPECT_EQ(input.substr(used), injected);
   EXPECT_TRUE(parser.idle());
 }
 
 TEST(ReplyParserTest, IdleAndBufferedBytes) {
   ReplyParser parser;
-  auto ignore = [](const absl::StatusOr<Reply>&) { return true; };
+  auto ignore = [](const ReplyResult&) { return true; };
   EXPECT_TRUE(parser.idle());
   parser.Feed("250-a\r\n25", ignore);
   EXPECT_FALSE(parser.idle());
