@@ -178,16 +178,23 @@ class ReplyParser {
   bool OnLine(const LineView& line, ReplySink sink);
   // Reports error_ (its kind and offsets already set).
   bool Fail(ReplySink sink);
-  // Moves the current reply's line buffers to spare_.
-  void RecycleLines();
+  // Stores `text` as the current reply's next line, in a string buffer
+  // kept from an earlier reply where there is one.
+  void AddLine(absl::string_view text);
+  // Shrinks reply_.lines to the current reply's lines, keeping the strings
+  // of an earlier, longer reply in spare_.
+  void TrimLines();
 
   ReplyParserOptions options_;
   LineReader lines_;
   bool in_reply_ = false;
   // After an error: skip lines that cannot start a reply.
   bool skipping_ = false;
-  // The reply being assembled, lent to the sink when complete.
+  // The reply being assembled, lent to the sink when complete. While it is
+  // assembled, reply_.lines may hold strings of an earlier reply past
+  // lines_used_: they are overwritten rather than freed and allocated again.
   Reply reply_;
+  std::size_t lines_used_ = 0;
   // The last error, lent to the sink.
   ReplyError error_;
   // Line strings of earlier replies, reused so that steady-state parsing
