@@ -19,14 +19,6 @@ constexpr std::size_t kMaxSpareLines = 256;
 
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 
-// How a line opens: "NNN" then ' ', '-' or the end.
-enum class LineStart {
-  kReply,           // A code in range and a valid separator.
-  kNoCode,          // Not three digits.
-  kCodeOutOfRange,  // Three digits, but not 2-5 then 0-5.
-  kBadSeparator,    // A valid code followed by something else.
-};
-
 // What each byte may be at the start of a reply line, as bits, so that a
 // line start is classified with table lookups and bit operations instead
 // of a dozen comparisons. This runs for every line; under the fuzzer every
@@ -46,18 +38,22 @@ constexpr std::array<std::uint8_t, 256> kStartClass = [] {
   return table;
 }();
 
-LineStart ClassifyStart(absl::string_view text) {
-  if (text.size() < 3) return LineStart::kNoCode;
+// Why `line` cannot be part of a reply, or nullopt when it opens with a
+// valid code followed by ' ', '-' or the end.
+std::optional<ReplyErrorKind> CheckStart(const LineView& line) {
+  if (line.overlong) return ReplyErrorKind::kLineTooLong;
+  const absl::string_view text = line.text;
+  if (text.size() < 3) return ReplyErrorKind::kNoCode;
   const auto at = [&text](std::size_t i) {
     return kStartClass[static_cast<unsigned char>(text.data()[i])];
   };
   const std::uint8_t a = at(0), b = at(1), c = at(2);
-  if ((a & b & c & kDigit) == 0) return LineStart::kNoCode;
-  if ((a & kFirstDigit & (b >> 1)) == 0) return LineStart::kCodeOutOfRange;
+  if ((a & b & c & kDigit) == 0) return ReplyErrorKind::kNoCode;
+  if ((a & kFirstDigit & (b >> 1)) == 0) return ReplyErrorKind::kCodeOutOfRange;
   // A bare "NNN" ends the reply; otherwise a separator must follow.
   const std::uint8_t separator = text.size() > 3 ? at(3) : kSeparator;
-  return (separator & kSeparator) != 0 ? LineStart::kReply
-                                       : LineStart::kBadSeparator;
+  if ((separator & kSeparator) == 0) return ReplyErrorKind::kBadSeparator;
+  return std::nullopt;
 }
 
 int CodeOf(const char* t) {
@@ -71,16 +67,17 @@ std::string Excerpt(absl::string_view text) {
   return absl::StrCat("\"", absl::CHexEscape(text.substr(0, kMax)), "\"...");
 }
 
-// Reads 1-3 digits at text[*pos]; advances *pos.
-bool ReadSmallNumber(absl::string_view text, std::size_t* pos, int* value) {
-  std::size_t i = *pos;
+// Reads 1-3 digits at *p (before `end`); advances *p.
+bool ReadSmallNumber(const char** p, const char* end, int* value) {
+  const char* const start = *p;
+  const char* q = start;
   int v = 0;
-  while (i < text.size() && i - *pos < 3 && IsDigit(text[i])) {
-    v = v * 10 + (text[i] - '0');
-    ++i;
+  while (q < end && q - start < 3 && IsDigit(*q)) {
+    v = v * 10 + (*q - '0');
+    ++q;
   }
-  if (i == *pos) return false;
-  *pos = i;
+  if (q == start) return false;
+  *p = q;
   *value = v;
   return true;
 }
@@ -160,17 +157,21 @@ absl::string_view Reply::first_line() const {
 
 std::optional<EnhancedStatusCode> ParseEnhancedStatusCode(
     absl::string_view text) {
-  if (text.size() < 5) return std::nullopt;
+  const char* p = text.data();
+  const char* const end = p + text.size();
+  if (text.size() < 5 || p[1] != '.' ||
+      (p[0] != '2' && p[0] != '4' && p[0] != '5')) {
+    return std::nullopt;
+  }
   EnhancedStatusCode code;
-  if (text[0] != '2' && text[0] != '4' && text[0] != '5') return std::nullopt;
-  if (text[1] != '.') return std::nullopt;
-  code.klass = text[0] - '0';
-  std::size_t pos = 2;
-  if (!ReadSmallNumber(text, &pos, &code.subject)) return std::nullopt;
-  if (pos >= text.size() || text[pos] != '.') return std::nullopt;
-  ++pos;
-  if (!ReadSmallNumber(text, &pos, &code.detail)) return std::nullopt;
-  if (pos < text.size() && text[pos] != ' ') return std::nullopt;
+  code.klass = p[0] - '0';
+  p += 2;
+  if (!ReadSmallNumber(&p, end, &code.subject) || p == end || *p != '.') {
+    return std::nullopt;
+  }
+  ++p;
+  if (!ReadSmallNumber(&p, end, &code.detail)) return std::nullopt;
+  if (p != end && *p != ' ') return std::nullopt;
   return code;
 }
 
@@ -229,46 +230,40 @@ bool ReplyParser::Fail(ReplySink sink) {
   return sink(ReplyResult(error_));
 }
 
-bool ReplyParser::OnLine(const LineView& line, ReplySink sink) {
-  if (line.overlong) {
-    if (skipping_) return true;
-    error_ = ReplyError{.kind = ReplyErrorKind::kLineTooLong,
-                        .line_offset = line.offset,
-                        .reply_offset = in_reply_ ? reply_.offset : line.offset,
-                        .limit = options_.max_line_length};
-    return Fail(sink);
+bool ReplyParser::FailLine(ReplyErrorKind kind, const LineView& line,
+                           ReplySink sink) {
+  error_ = ReplyError{.kind = kind,
+                      .line_offset = line.offset,
+                      .reply_offset = in_reply_ ? reply_.offset : line.offset};
+  const char* t = line.text.data();
+  switch (kind) {
+    case ReplyErrorKind::kCodeOutOfRange:
+      error_.line_code = CodeOf(t);
+      break;
+    case ReplyErrorKind::kBadSeparator:
+      error_.separator = static_cast<unsigned char>(t[3]);
+      break;
+    case ReplyErrorKind::kLineTooLong:
+      error_.limit = options_.max_line_length;
+      break;
+    default:
+      break;
   }
-  const absl::string_view text = line.text;
-  const LineStart start = ClassifyStart(text);
-  if (skipping_ && start != LineStart::kReply) {
-    return true;  // Still in the garbage that followed an error.
+  return Fail(sink);
+}
+
+bool ReplyParser::OnLine(const LineView& line, ReplySink sink) {
+  if (const std::optional<ReplyErrorKind> bad = CheckStart(line)) {
+    // After an error, lines that cannot start a reply are more of the same
+    // garbage: one error is enough.
+    if (skipping_) return true;
+    return FailLine(*bad, line, sink);
   }
   skipping_ = false;
-  const char* t = text.data();
-  if (start != LineStart::kReply) {
-    error_ = ReplyError{.line_offset = line.offset,
-                        .reply_offset = in_reply_ ? reply_.offset : line.offset};
-    switch (start) {
-      case LineStart::kNoCode:
-        error_.kind = ReplyErrorKind::kNoCode;
-        break;
-      case LineStart::kCodeOutOfRange:
-        error_.kind = ReplyErrorKind::kCodeOutOfRange;
-        error_.line_code = CodeOf(t);
-        break;
-      default:
-        error_.kind = ReplyErrorKind::kBadSeparator;
-        error_.separator = static_cast<unsigned char>(t[3]);
-        break;
-    }
-    return Fail(sink);
-  }
-  const bool last = text.size() == 3 || t[3] == ' ';
-  // Pointer arithmetic, not substr(): this runs for every line, and the
-  // hardened substr() checks its bounds again (an instrumented comparison).
-  const absl::string_view rest =
-      text.size() == 3 ? absl::string_view()
-                       : absl::string_view(t + 4, text.size() - 4);
+  // Raw pointers rather than substr() and operator[]: this runs for every
+  // line, and the hardened accessors re-check bounds each time.
+  const char* t = line.text.data();
+  const std::size_t size = line.text.size();
   const int code = CodeOf(t);
   Reply& r = reply_;
   if (!in_reply_) {
@@ -301,14 +296,18 @@ bool ReplyParser::OnLine(const LineView& line, ReplySink sink) {
   r.wire_length += line.wire_length();
   r.has_bare_lf |= line.ending == LineEnding::kBareLf;
   r.has_bare_cr |= line.has_bare_cr;
-  AddLine(rest);
-  if (!last) return true;
+  if (size == 3) {  // A bare "NNN" is a last line with empty text.
+    AddLine(absl::string_view());
+  } else {
+    AddLine(absl::string_view(t + 4, size - 4));
+    if (t[3] == '-') return true;
+  }
   in_reply_ = false;
   TrimLines();
-  std::optional<EnhancedStatusCode> enhanced =
-      ParseEnhancedStatusCode(r.lines.front());
-  if (enhanced.has_value() && enhanced->klass == r.code / 100) {
-    r.enhanced_code = enhanced;
+  const std::string& first = r.lines.front();
+  // Only a first line that opens with the reply's class can carry one.
+  if (!first.empty() && first.front() - '0' == r.code / 100) {
+    r.enhanced_code = ParseEnhancedStatusCode(first);
   }
   return sink(ReplyResult(reply_));
 }

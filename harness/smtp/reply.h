@@ -176,6 +176,8 @@ class ReplyParser {
 
   // Returns false if the sink asked to stop.
   bool OnLine(const LineView& line, ReplySink sink);
+  // Reports a line that cannot be part of a reply.
+  bool FailLine(ReplyErrorKind kind, const LineView& line, ReplySink sink);
   // Reports error_ (its kind and offsets already set).
   bool Fail(ReplySink sink);
   // Stores `text` as the current reply's next line, in a string buffer
