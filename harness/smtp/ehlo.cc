@@ -3,11 +3,13 @@
 #include <algorithm>
 #include <utility>
 
+#include "absl/container/inlined_vector.h"
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 
 namespace gauntlet::smtp {
 
@@ -28,40 +30,42 @@ absl::StatusOr<EhloCapabilities> EhloCapabilities::FromReply(
     }
   }
   if (reply.lines.size() > 1) out.caps_.reserve(reply.lines.size() - 1);
+  // Words of one line; sized for real capability lines, longer ones spill.
+  absl::InlinedVector<absl::string_view, 8> words;
   for (std::size_t i = 1; i < reply.lines.size(); ++i) {
-    absl::string_view rest = reply.lines[i];
     // Space-separated words; runs of spaces and trailing spaces are ignored.
-    auto next_word = [&rest]() {
-      while (!rest.empty() && rest.front() == ' ') rest.remove_prefix(1);
-      const std::size_t end = std::min(rest.find(' '), rest.size());
-      const absl::string_view word = rest.substr(0, end);
-      rest.remove_prefix(end);
-      return word;
-    };
-    const absl::string_view keyword = next_word();
-    if (keyword.empty()) continue;
-    Capability cap;
-    if (keyword.size() >= 5 && absl::StartsWithIgnoreCase(keyword, "AUTH=")) {
+    words.clear();
+    for (absl::string_view word :
+         absl::StrSplit(reply.lines[i], ' ', absl::SkipEmpty())) {
+      words.push_back(word);
+    }
+    if (words.empty()) continue;
+    // Sized once, and upper-cased in place: each allocation here is paid
+    // for every EHLO reply a client or the reply fuzzer reads.
+    Capability& cap = out.caps_.emplace_back();
+    const absl::string_view keyword = words[0];
+    const bool legacy_auth =
+        keyword.size() >= 5 && absl::StartsWithIgnoreCase(keyword, "AUTH=");
+    cap.params.reserve(words.size() - 1 +
+                       (legacy_auth && keyword.size() > 5 ? 1 : 0));
+    if (legacy_auth) {
       cap.keyword = "AUTH";
       cap.legacy_auth_form = true;
       if (keyword.size() > 5) cap.params.emplace_back(keyword.substr(5));
     } else {
-      cap.keyword = absl::AsciiStrToUpper(keyword);
+      cap.keyword.assign(keyword.data(), keyword.size());
+      absl::AsciiStrToUpper(&cap.keyword);
     }
-    for (absl::string_view word = next_word(); !word.empty();
-         word = next_word()) {
-      cap.params.emplace_back(word);
+    for (std::size_t w = 1; w < words.size(); ++w) {
+      cap.params.emplace_back(words[w]);
     }
     if (cap.keyword == "AUTH") {
       for (const std::string& mech : cap.params) {
-        std::string upper = absl::AsciiStrToUpper(mech);
-        if (std::find(out.auth_.begin(), out.auth_.end(), upper) ==
-            out.auth_.end()) {
-          out.auth_.push_back(std::move(upper));
+        if (!out.SupportsAuth(mech)) {
+          absl::AsciiStrToUpper(&out.auth_.emplace_back(mech));
         }
       }
     }
-    out.caps_.push_back(std::move(cap));
   }
   return out;
 }

@@ -157,60 +157,80 @@ std::size_t LineReader::FeedViews(absl::string_view bytes, ViewSink&& sink) {
   const char* const begin = bytes.data();
   const char* const end = begin + bytes.size();
   const char* p = begin;
-  while (p < end) {
-    const std::size_t avail = static_cast<std::size_t>(end - p);
-    if (discarding_) {
-      const void* lf = std::memchr(p, '\n', avail);
-      if (lf == nullptr) {
-        offset_ += avail;
-        p = end;
-        break;
-      }
-      const char* next = static_cast<const char*>(lf) + 1;
-      offset_ += static_cast<std::uint64_t>(next - p);
-      p = next;
-      discarding_ = false;
-      continue;
-    }
-    // A line may hold at most max-1 bytes before its LF, so the LF must be
-    // within the next `room + 1` bytes or the line is overlong.
-    const std::size_t room = max_line_length_ - 1 - pending_.size();
-    const std::size_t scan = avail < room + 1 ? avail : room + 1;
-    const void* lf_ptr = std::memchr(p, '\n', scan);
-    if (lf_ptr != nullptr) {
-      const char* lf = static_cast<const char*>(lf_ptr);
-      const std::size_t n = static_cast<std::size_t>(lf - p);
-      offset_ += n + 1;
-      p = lf + 1;
-      bool go_on;
-      if (pending_.empty()) {
-        go_on = sink(ViewOf(lf - n, n, offset_ - n - 1));
-      } else {
-        pending_.append(lf - n, n);
-        go_on = sink(ViewOf(pending_.data(), pending_.size(), pending_offset_));
-        pending_.clear();
-      }
-      if (!go_on) break;
-      continue;
-    }
-    if (avail <= room) {
-      if (pending_.empty()) pending_offset_ = offset_;
-      pending_.append(p, avail);
-      offset_ += avail;
-      p = end;
-      break;
-    }
-    // The byte at p[room] is the max-th byte of the line and is not an LF.
-    const std::uint64_t line_offset =
-        pending_.empty() ? offset_ : pending_offset_;
+  // Advances past the LF ending an overlong line, or to the end of the
+  // read (and keeps discarding in the next one).
+  const auto discard = [&] {
+    const void* lf = std::memchr(p, '\n', static_cast<std::size_t>(end - p));
+    const char* next = lf == nullptr ? end : static_cast<const char*>(lf) + 1;
+    discarding_ = lf == nullptr;
+    offset_ += static_cast<std::uint64_t>(next - p);
+    p = next;
+  };
+  // Reports the line that reached the limit at p[room] (not an LF).
+  const auto overlong = [&](std::uint64_t line_offset, std::size_t room) {
     offset_ += room + 1;
     p += room + 1;
     pending_.clear();
-    discarding_ = true;
-    LineView overlong;
-    overlong.offset = line_offset;
-    overlong.overlong = true;
-    if (!sink(overlong)) break;
+    LineView view;
+    view.offset = line_offset;
+    view.overlong = true;
+    if (!sink(view)) {
+      discarding_ = true;
+      return false;
+    }
+    discard();
+    return true;
+  };
+
+  // First what the previous read left: the rest of an overlong line, or
+  // the start of a line still waiting for its LF.
+  if (discarding_ && p < end) discard();
+  if (!pending_.empty() && p < end) {
+    const std::size_t avail = static_cast<std::size_t>(end - p);
+    // The line may hold at most max-1 bytes before its LF.
+    const std::size_t room = max_line_length_ - 1 - pending_.size();
+    const void* lf_ptr = std::memchr(p, '\n', avail < room + 1 ? avail : room + 1);
+    if (lf_ptr == nullptr) {
+      if (avail <= room) {
+        pending_.append(p, avail);
+        offset_ += avail;
+        return bytes.size();
+      }
+      if (!overlong(pending_offset_, room)) return static_cast<std::size_t>(p - begin);
+    } else {
+      const char* lf = static_cast<const char*>(lf_ptr);
+      pending_.append(p, static_cast<std::size_t>(lf - p));
+      offset_ += static_cast<std::uint64_t>(lf + 1 - p);
+      p = lf + 1;
+      const bool go_on =
+          sink(ViewOf(pending_.data(), pending_.size(), pending_offset_));
+      pending_.clear();
+      if (!go_on) return static_cast<std::size_t>(p - begin);
+    }
+  }
+
+  // Then every line that starts in this read. Nothing is pending here.
+  const std::size_t room = max_line_length_ - 1;
+  while (p < end) {
+    const std::size_t avail = static_cast<std::size_t>(end - p);
+    const void* lf_ptr = std::memchr(p, '\n', avail < room + 1 ? avail : room + 1);
+    if (lf_ptr != nullptr) {
+      const char* lf = static_cast<const char*>(lf_ptr);
+      const std::uint64_t line_offset = offset_;
+      offset_ += static_cast<std::uint64_t>(lf + 1 - p);
+      const char* line = p;
+      p = lf + 1;
+      if (!sink(ViewOf(line, static_cast<std::size_t>(lf - line), line_offset))) {
+        break;
+      }
+    } else if (avail <= room) {
+      pending_.assign(p, avail);
+      pending_offset_ = offset_;
+      offset_ += avail;
+      p = end;
+    } else if (!overlong(offset_, room)) {
+      break;
+    }
   }
   return static_cast<std::size_t>(p - begin);
 }

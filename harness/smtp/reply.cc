@@ -2,6 +2,7 @@
 
 #include <array>
 #include <cstdint>
+#include <cstring>
 #include <utility>
 
 #include "absl/status/status.h"
@@ -348,19 +349,31 @@ void SerializeReplyTo(const Reply& reply, std::string* out) {
     absl::StrAppend(out, code, "\r\n");
     return;
   }
-  std::size_t size = out->size();
-  for (const std::string& line : reply.lines) size += line.size() + 6;
-  out->reserve(size);
+  // Sized once and filled in place: one resize instead of four appends per
+  // line (the round trip in the reply fuzzer runs this for every reply).
+  std::size_t size = 0;
+  for (const std::string& line : reply.lines) {
+    size += code.size() + 1 + line.size() + 2;
+  }
+  if (reply.lines.back().empty()) --size;  // "NNN" alone, no separator.
+  const std::size_t start = out->size();
+  out->resize(start + size);
+  char* p = out->data() + start;
+  const auto put = [&p](absl::string_view bytes) {
+    if (!bytes.empty()) std::memcpy(p, bytes.data(), bytes.size());
+    p += bytes.size();
+  };
   for (std::size_t i = 0; i < reply.lines.size(); ++i) {
+    const std::string& line = reply.lines[i];
     const bool last = i + 1 == reply.lines.size();
-    out->append(code.data(), code.size());
+    put(code);
     if (!last) {
-      out->push_back('-');
-    } else if (!reply.lines[i].empty()) {
-      out->push_back(' ');
+      *p++ = '-';
+    } else if (!line.empty()) {
+      *p++ = ' ';
     }
-    out->append(reply.lines[i]);
-    out->append("\r\n", 2);
+    put(line);
+    put("\r\n");
   }
 }
 
