@@ -3,11 +3,12 @@
 //
 // Parser limits and read boundaries come from a hash of the input, so seeds
 // are plain captures. Invariants (abort on violation): the bytes parsed at
-// other read boundaries (one to four random cuts, or one byte at a time
-// for a short input) give the same replies and errors as in one read; a
-// parsed reply, serialised and parsed again, is the same reply; buffered
-// bytes never exceed the reply budget; the capabilities of a 250 reply are
-// consistent.
+// one to four random read boundaries give the same replies and errors as in
+// one read (one byte per read is the line reader target's check); a parsed
+// reply serialises back to the bytes it came from, or to bytes that parse
+// to the same reply; buffered bytes never exceed the reply budget; an
+// error's message names the offending line's offset; the capabilities of a
+// 250 reply are consistent.
 //
 // Built for speed (issue 2 asks for 100k executions per second under
 // ASan+UBSan): each input is parsed twice, results are compared as digests
@@ -39,9 +40,6 @@ using gauntlet::smtp::ReplyParser;
 using gauntlet::smtp::ReplyError;
 using gauntlet::smtp::ReplyParserOptions;
 using gauntlet::smtp::ReplyResult;
-
-// Inputs up to this size are, one in two, also fed one byte at a time.
-constexpr std::size_t kBytewiseMax = 128;
 
 // A digest of everything observable about a parse result.
 FUZZ_HARNESS std::uint64_t Digest(std::uint64_t h, const ReplyResult& result) {
@@ -80,12 +78,12 @@ FUZZ_HARNESS ReplyParser& SharedParser(int which) {
   return *parsers[which];
 }
 
-// Feeds `input` in reads ending at each cut (or of `step` bytes when `step`
-// is non-zero), calling `each` for every reply or error.
+// Feeds `input` in reads ending at each cut, calling `each` for every
+// reply or error.
 template <typename Each>
 FUZZ_HARNESS Run Parse(absl::string_view input,
                        const ReplyParserOptions& options, const Cuts& cuts,
-                       std::size_t step, Each&& each) {
+                       Each&& each) {
   ReplyParser& parser = SharedParser(0);
   parser.Reset(options);
   Run run;
@@ -97,17 +95,16 @@ FUZZ_HARNESS Run Parse(absl::string_view input,
   };
   std::size_t start = 0;
   auto feed = [&](std::size_t end) FUZZ_HARNESS {
-    FUZZ_CHECK(parser.Feed(input.substr(start, end - start), sink) ==
+    // string_view's own substr() is an instrumented call with a bounds
+    // check; the harness stays out of the fuzzer's feedback.
+    const absl::string_view read(input.data() + start, end - start);
+    FUZZ_CHECK(parser.Feed(read, sink) ==
                end - start);
     FUZZ_CHECK(parser.buffered_bytes() <=
                options.max_reply_bytes + options.max_line_length);
     start = end;
   };
-  if (step != 0) {
-    for (std::size_t i = step; i < input.size(); i += step) feed(i);
-  } else {
-    for (std::size_t i = 0; i < cuts.count; ++i) feed(cuts.at[i]);
-  }
+  for (std::size_t i = 0; i < cuts.count; ++i) feed(cuts.at[i]);
   feed(input.size());
   FUZZ_CHECK(parser.offset() == input.size());
   // Free what this input made the parser hold (an error status), so that
@@ -191,7 +188,7 @@ extern "C" FUZZ_HARNESS int LLVMFuzzerTestOneInput(const std::uint8_t* data,
   // EHLO reply per connection anyway).
   bool ehlo_checked = false;
   bool render_error = rng.OneIn(8);
-  const Run whole = Parse(input, options, Cuts{}, 0,
+  const Run whole = Parse(input, options, Cuts{},
                           [&](const ReplyResult& r) FUZZ_HARNESS {
                             if (!r.ok()) {
                               if (render_error) CheckErrorMessage(r.error());
@@ -199,7 +196,7 @@ extern "C" FUZZ_HARNESS int LLVMFuzzerTestOneInput(const std::uint8_t* data,
                               return;
                             }
                             CheckRoundTrip(
-                                *r, input.substr(r->offset, r->wire_length),
+                                *r, absl::string_view(input.data() + r->offset, r->wire_length),
                                 options);
                             if (!ehlo_checked && r->code == 250) {
                               CheckEhlo(*r);
@@ -207,11 +204,11 @@ extern "C" FUZZ_HARNESS int LLVMFuzzerTestOneInput(const std::uint8_t* data,
                             }
                           });
 
-  // The same bytes at other read boundaries.
-  const bool bytewise = size <= kBytewiseMax && rng.OneIn(2);
-  const Run split =
-      Parse(input, options, Cuts::Random(rng, size, 4), bytewise ? 1 : 0,
-            [](const ReplyResult&) FUZZ_HARNESS {});
+  // The same bytes at other read boundaries. (One byte per read is the
+  // line reader target's check; what is left to check here is replies and
+  // errors that span reads.)
+  const Run split = Parse(input, options, Cuts::Random(rng, size, 4),
+                          [](const ReplyResult&) FUZZ_HARNESS {});
   FUZZ_CHECK(split.count == whole.count && split.digest == whole.digest);
   return 0;
 }
