@@ -37,6 +37,10 @@
 #define FUZZ_HARNESS
 #endif
 
+// Keeps a harness function out of line, so that it is not inlined into an
+// instrumented caller (a FunctionRef trampoline, say) and instrumented there.
+#define FUZZ_NOINLINE __attribute__((noinline))
+
 namespace gauntlet::fuzz {
 
 inline constexpr std::uint64_t kHashBasis = 0xcbf29ce484222325ull;
