@@ -39,22 +39,30 @@ constexpr std::array<std::uint8_t, 256> kStartClass = [] {
   return table;
 }();
 
-// Why `line` cannot be part of a reply, or nullopt when it opens with a
-// valid code followed by ' ', '-' or the end.
-std::optional<ReplyErrorKind> CheckStart(const LineView& line) {
-  if (line.overlong) return ReplyErrorKind::kLineTooLong;
+// Whether `line` opens with a valid code followed by ' ', '-' or the end;
+// if not, *why says why. (A bool and an out-parameter rather than an
+// optional: an optional's flag is a bool load, which UBSan checks with a
+// comparison that the fuzzer's instrumentation then traces.)
+bool CheckStart(const LineView& line, ReplyErrorKind* why) {
+  const auto fail = [why](ReplyErrorKind kind) {
+    *why = kind;
+    return false;
+  };
+  if (line.overlong) return fail(ReplyErrorKind::kLineTooLong);
   const absl::string_view text = line.text;
-  if (text.size() < 3) return ReplyErrorKind::kNoCode;
+  if (text.size() < 3) return fail(ReplyErrorKind::kNoCode);
   const auto at = [&text](std::size_t i) {
     return kStartClass[static_cast<unsigned char>(text.data()[i])];
   };
   const std::uint8_t a = at(0), b = at(1), c = at(2);
-  if ((a & b & c & kDigit) == 0) return ReplyErrorKind::kNoCode;
-  if ((a & kFirstDigit & (b >> 1)) == 0) return ReplyErrorKind::kCodeOutOfRange;
+  if ((a & b & c & kDigit) == 0) return fail(ReplyErrorKind::kNoCode);
+  if ((a & kFirstDigit & (b >> 1)) == 0) {
+    return fail(ReplyErrorKind::kCodeOutOfRange);
+  }
   // A bare "NNN" ends the reply; otherwise a separator must follow.
   const std::uint8_t separator = text.size() > 3 ? at(3) : kSeparator;
-  if ((separator & kSeparator) == 0) return ReplyErrorKind::kBadSeparator;
-  return std::nullopt;
+  if ((separator & kSeparator) == 0) return fail(ReplyErrorKind::kBadSeparator);
+  return true;
 }
 
 int CodeOf(const char* t) {
@@ -181,8 +189,7 @@ ReplyParser::ReplyParser(ReplyParserOptions options)
 
 void ReplyParser::Reset() {
   lines_.Reset();
-  in_reply_ = false;
-  skipping_ = false;
+  state_ = State::kBetweenReplies;
   lines_used_ = 0;
 }
 
@@ -215,18 +222,18 @@ void ReplyParser::TrimLines() {
 }
 
 bool ReplyParser::idle() const {
-  return !in_reply_ && lines_.pending().empty() && !lines_.discarding();
+  return state_ != State::kInReply && lines_.pending().empty() &&
+         !lines_.discarding();
 }
 
 std::size_t ReplyParser::buffered_bytes() const {
   std::size_t n = lines_.pending().size();
-  if (in_reply_) n += reply_.wire_length;
+  if (state_ == State::kInReply) n += reply_.wire_length;
   return n;
 }
 
 bool ReplyParser::Fail(ReplySink sink) {
-  in_reply_ = false;
-  skipping_ = true;
+  state_ = State::kSkipping;
   lines_used_ = 0;
   return sink(ReplyResult(error_));
 }
@@ -235,7 +242,8 @@ bool ReplyParser::FailLine(ReplyErrorKind kind, const LineView& line,
                            ReplySink sink) {
   error_ = ReplyError{.kind = kind,
                       .line_offset = line.offset,
-                      .reply_offset = in_reply_ ? reply_.offset : line.offset};
+                      .reply_offset = state_ == State::kInReply ? reply_.offset
+                                                                 : line.offset};
   const char* t = line.text.data();
   switch (kind) {
     case ReplyErrorKind::kCodeOutOfRange:
@@ -254,20 +262,20 @@ bool ReplyParser::FailLine(ReplyErrorKind kind, const LineView& line,
 }
 
 bool ReplyParser::OnLine(const LineView& line, ReplySink sink) {
-  if (const std::optional<ReplyErrorKind> bad = CheckStart(line)) {
+  ReplyErrorKind bad;
+  if (!CheckStart(line, &bad)) {
     // After an error, lines that cannot start a reply are more of the same
     // garbage: one error is enough.
-    if (skipping_) return true;
-    return FailLine(*bad, line, sink);
+    if (state_ == State::kSkipping) return true;
+    return FailLine(bad, line, sink);
   }
-  skipping_ = false;
   // Raw pointers rather than substr() and operator[]: this runs for every
   // line, and the hardened accessors re-check bounds each time.
   const char* t = line.text.data();
   const std::size_t size = line.text.size();
   const int code = CodeOf(t);
   Reply& r = reply_;
-  if (!in_reply_) {
+  if (state_ != State::kInReply) {
     lines_used_ = 0;
     r.code = code;
     r.enhanced_code.reset();
@@ -275,7 +283,7 @@ bool ReplyParser::OnLine(const LineView& line, ReplySink sink) {
     r.has_bare_cr = false;
     r.offset = line.offset;
     r.wire_length = 0;
-    in_reply_ = true;
+    state_ = State::kInReply;
   }
   if (code != r.code || lines_used_ >= options_.max_lines ||
       r.wire_length + line.wire_length() > options_.max_reply_bytes) {
@@ -295,15 +303,16 @@ bool ReplyParser::OnLine(const LineView& line, ReplySink sink) {
     return Fail(sink);
   }
   r.wire_length += line.wire_length();
-  r.has_bare_lf |= line.ending == LineEnding::kBareLf;
-  r.has_bare_cr |= line.has_bare_cr;
+  // Set, never read back: a read-modify-write of a bool is a checked load.
+  if (line.ending == LineEnding::kBareLf) r.has_bare_lf = true;
+  if (line.has_bare_cr) r.has_bare_cr = true;
   if (size == 3) {  // A bare "NNN" is a last line with empty text.
     AddLine(absl::string_view());
   } else {
     AddLine(absl::string_view(t + 4, size - 4));
     if (t[3] == '-') return true;
   }
-  in_reply_ = false;
+  state_ = State::kBetweenReplies;
   TrimLines();
   const std::string& first = r.lines.front();
   // Only a first line that opens with the reply's class can carry one.

@@ -187,11 +187,18 @@ class ReplyParser {
   // of an earlier, longer reply in spare_.
   void TrimLines();
 
+  // Where the parser is between lines. An enum rather than two bools: it is
+  // read for every line, and UBSan's check of every bool load is itself a
+  // comparison the fuzzer's instrumentation traces.
+  enum class State : std::uint8_t {
+    kBetweenReplies,
+    kInReply,
+    kSkipping,  // After an error: lines that cannot start a reply are skipped.
+  };
+
   ReplyParserOptions options_;
   LineReader lines_;
-  bool in_reply_ = false;
-  // After an error: skip lines that cannot start a reply.
-  bool skipping_ = false;
+  State state_ = State::kBetweenReplies;
   // The reply being assembled, lent to the sink when complete. While it is
   // assembled, reply_.lines may hold strings of an earlier reply past
   // lines_used_: they are overwritten rather than freed and allocated again.
