@@ -36,8 +36,8 @@ using gauntlet::fuzz::HashMix;
 using gauntlet::fuzz::InputRandom;
 using gauntlet::smtp::EhloCapabilities;
 using gauntlet::smtp::Reply;
-using gauntlet::smtp::ReplyParser;
 using gauntlet::smtp::ReplyError;
+using gauntlet::smtp::ReplyParser;
 using gauntlet::smtp::ReplyParserOptions;
 using gauntlet::smtp::ReplyResult;
 
@@ -86,9 +86,9 @@ FUZZ_HARNESS void CheckEhlo(const Reply& reply) {
 
 // Checks what parsing `serialised` gave against the reply it came from.
 FUZZ_HARNESS FUZZ_NOINLINE bool CheckReparsed(const ReplyResult& again,
-                                             const Reply& reply,
-                                             absl::string_view serialised,
-                                             int* replies) {
+                                              const Reply& reply,
+                                              absl::string_view serialised,
+                                              int* replies) {
   ++*replies;
   FUZZ_CHECK(again.ok());
   FUZZ_CHECK(again->code == reply.code);
@@ -158,9 +158,9 @@ class Observer {
       render_error_ = false;
       return true;
     }
-    CheckRoundTrip(
-        *r, absl::string_view(input_.data() + r->offset, r->wire_length),
-        options_);
+    CheckRoundTrip(*r,
+                   absl::string_view(input_.data() + r->offset, r->wire_length),
+                   options_);
     // Capability extraction allocates per keyword, so only the first 250
     // reply gets it (a session has one EHLO reply per connection anyway).
     if (!ehlo_checked_ && r->code == 250) {

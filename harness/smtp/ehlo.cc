@@ -16,9 +16,9 @@ namespace gauntlet::smtp {
 absl::StatusOr<EhloCapabilities> EhloCapabilities::FromReply(
     const Reply& reply) {
   if (reply.code != 250) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "EHLO reply at byte offset ", reply.offset, " has code ", reply.code,
-        ", not 250"));
+    return absl::FailedPreconditionError(
+        absl::StrCat("EHLO reply at byte offset ", reply.offset, " has code ",
+                     reply.code, ", not 250"));
   }
   EhloCapabilities out;
   if (!reply.lines.empty()) {
@@ -82,8 +82,9 @@ std::optional<std::uint64_t> EhloCapabilities::size_limit() const {
   if (size == nullptr) return std::nullopt;
   if (size->params.empty()) return 0;
   const std::string& digits = size->params[0];
-  if (digits.empty() || !std::all_of(digits.begin(), digits.end(),
-                                     [](char c) { return c >= '0' && c <= '9'; })) {
+  if (digits.empty() || !std::all_of(digits.begin(), digits.end(), [](char c) {
+        return c >= '0' && c <= '9';
+      })) {
     return std::nullopt;
   }
   std::uint64_t value = 0;

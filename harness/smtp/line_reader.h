@@ -189,14 +189,16 @@ std::size_t LineReader::FeedViews(absl::string_view bytes, ViewSink&& sink) {
     const std::size_t avail = static_cast<std::size_t>(end - p);
     // The line may hold at most max-1 bytes before its LF.
     const std::size_t room = max_line_length_ - 1 - pending_.size();
-    const void* lf_ptr = std::memchr(p, '\n', avail < room + 1 ? avail : room + 1);
+    const void* lf_ptr =
+        std::memchr(p, '\n', avail < room + 1 ? avail : room + 1);
     if (lf_ptr == nullptr) {
       if (avail <= room) {
         pending_.append(p, avail);
         offset_ += avail;
         return bytes.size();
       }
-      if (!overlong(pending_offset_, room)) return static_cast<std::size_t>(p - begin);
+      if (!overlong(pending_offset_, room))
+        return static_cast<std::size_t>(p - begin);
     } else {
       const char* lf = static_cast<const char*>(lf_ptr);
       pending_.append(p, static_cast<std::size_t>(lf - p));
@@ -213,14 +215,16 @@ std::size_t LineReader::FeedViews(absl::string_view bytes, ViewSink&& sink) {
   const std::size_t room = max_line_length_ - 1;
   while (p < end) {
     const std::size_t avail = static_cast<std::size_t>(end - p);
-    const void* lf_ptr = std::memchr(p, '\n', avail < room + 1 ? avail : room + 1);
+    const void* lf_ptr =
+        std::memchr(p, '\n', avail < room + 1 ? avail : room + 1);
     if (lf_ptr != nullptr) {
       const char* lf = static_cast<const char*>(lf_ptr);
       const std::uint64_t line_offset = offset_;
       offset_ += static_cast<std::uint64_t>(lf + 1 - p);
       const char* line = p;
       p = lf + 1;
-      if (!sink(ViewOf(line, static_cast<std::size_t>(lf - line), line_offset))) {
+      if (!sink(
+              ViewOf(line, static_cast<std::size_t>(lf - line), line_offset))) {
         break;
       }
     } else if (avail <= room) {

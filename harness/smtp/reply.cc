@@ -24,10 +24,10 @@ bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 // line start is classified with table lookups and bit operations instead
 // of a dozen comparisons. This runs for every line; under the fuzzer every
 // comparison is also a call into SanitizerCoverage.
-constexpr std::uint8_t kDigit = 1;       // 0-9
-constexpr std::uint8_t kFirstDigit = 2;  // 2-5: a reply code's first digit
-constexpr std::uint8_t kSecondDigit = 4; // 0-5: its second digit
-constexpr std::uint8_t kSeparator = 8;   // ' ' or '-' after the code
+constexpr std::uint8_t kDigit = 1;        // 0-9
+constexpr std::uint8_t kFirstDigit = 2;   // 2-5: a reply code's first digit
+constexpr std::uint8_t kSecondDigit = 4;  // 0-5: its second digit
+constexpr std::uint8_t kSeparator = 8;    // ' ' or '-' after the code
 
 constexpr std::array<std::uint8_t, 256> kStartClass = [] {
   std::array<std::uint8_t, 256> table{};
@@ -72,7 +72,8 @@ int CodeOf(const char* t) {
 // A short printable excerpt of hostile bytes for an error message.
 std::string Excerpt(absl::string_view text) {
   constexpr std::size_t kMax = 24;
-  if (text.size() <= kMax) return absl::StrCat("\"", absl::CHexEscape(text), "\"");
+  if (text.size() <= kMax)
+    return absl::StrCat("\"", absl::CHexEscape(text), "\"");
   return absl::StrCat("\"", absl::CHexEscape(text.substr(0, kMax)), "\"...");
 }
 
@@ -127,20 +128,20 @@ absl::Status ReplyError::ToStatus() const {
                           static_cast<int>(separator));
       break;
     case ReplyErrorKind::kMixedCodes:
-      text = absl::StrCat("reply line at byte offset ", line_offset,
-                          " has code ", line_code,
-                          " but the reply that began at byte offset ",
-                          reply_offset, " has code ", reply_code);
+      text =
+          absl::StrCat("reply line at byte offset ", line_offset, " has code ",
+                       line_code, " but the reply that began at byte offset ",
+                       reply_offset, " has code ", reply_code);
       break;
     case ReplyErrorKind::kTooManyLines:
-      text = absl::StrCat("reply at byte offset ", reply_offset,
-                          " has more than ", limit,
-                          " lines (line at byte offset ", line_offset, ")");
+      text =
+          absl::StrCat("reply at byte offset ", reply_offset, " has more than ",
+                       limit, " lines (line at byte offset ", line_offset, ")");
       break;
     case ReplyErrorKind::kTooLarge:
-      text = absl::StrCat("reply at byte offset ", reply_offset, " exceeds ",
-                          limit, " bytes (line at byte offset ", line_offset,
-                          ")");
+      text =
+          absl::StrCat("reply at byte offset ", reply_offset, " exceeds ",
+                       limit, " bytes (line at byte offset ", line_offset, ")");
       break;
     case ReplyErrorKind::kLineTooLong:
       text = absl::StrCat("reply line at byte offset ", line_offset,
@@ -216,7 +217,8 @@ void ReplyParser::AddLine(absl::string_view text) {
 void ReplyParser::TrimLines() {
   std::vector<std::string>& lines = reply_.lines;
   while (lines.size() > lines_used_) {
-    if (spare_.size() < kMaxSpareLines) spare_.push_back(std::move(lines.back()));
+    if (spare_.size() < kMaxSpareLines)
+      spare_.push_back(std::move(lines.back()));
     lines.pop_back();
   }
 }
@@ -240,10 +242,10 @@ bool ReplyParser::Fail(ReplySink sink) {
 
 bool ReplyParser::FailLine(ReplyErrorKind kind, const LineView& line,
                            ReplySink sink) {
-  error_ = ReplyError{.kind = kind,
-                      .line_offset = line.offset,
-                      .reply_offset = state_ == State::kInReply ? reply_.offset
-                                                                 : line.offset};
+  error_ = ReplyError{
+      .kind = kind,
+      .line_offset = line.offset,
+      .reply_offset = state_ == State::kInReply ? reply_.offset : line.offset};
   const char* t = line.text.data();
   switch (kind) {
     case ReplyErrorKind::kCodeOutOfRange:
@@ -323,9 +325,8 @@ bool ReplyParser::OnLine(const LineView& line, ReplySink sink) {
 }
 
 std::size_t ReplyParser::Feed(absl::string_view bytes, ReplySink sink) {
-  return lines_.FeedViews(bytes, [&](const LineView& line) {
-    return OnLine(line, sink);
-  });
+  return lines_.FeedViews(
+      bytes, [&](const LineView& line) { return OnLine(line, sink); });
 }
 
 absl::StatusOr<Reply> ParseReply(absl::string_view bytes,

@@ -27,12 +27,12 @@ std::vector<Result> ParseChunks(const std::vector<std::string>& chunks,
   ReplyParser parser(options);
   std::vector<Result> out;
   for (const std::string& chunk : chunks) {
-    const std::size_t used =
-        parser.Feed(chunk, [&](const ReplyResult& r) {
-          out.push_back(r.ok() ? Result{true, *r, ""}
-                               : Result{false, {}, std::string(r.status().message())});
-          return true;
-        });
+    const std::size_t used = parser.Feed(chunk, [&](const ReplyResult& r) {
+      out.push_back(r.ok()
+                        ? Result{true, *r, ""}
+                        : Result{false, {}, std::string(r.status().message())});
+      return true;
+    });
     EXPECT_EQ(used, chunk.size());
   }
   return out;
@@ -55,7 +55,8 @@ TEST(ReplyParserTest, SingleAndMultiLineReplies) {
   std::vector<Result> results = ParseAll(kServerSession);
   ASSERT_EQ(results.size(), 3u);
   EXPECT_EQ(results[0].reply.code, 220);
-  EXPECT_THAT(results[0].reply.lines, ElementsAre("mx.example.org ESMTP ready"));
+  EXPECT_THAT(results[0].reply.lines,
+              ElementsAre("mx.example.org ESMTP ready"));
   EXPECT_EQ(results[1].reply.code, 250);
   EXPECT_EQ(results[1].reply.lines.size(), 7u);
   EXPECT_EQ(results[1].reply.lines[6], "STARTTLS");
@@ -76,9 +77,9 @@ TEST(ReplyParserTest, BareCodeWithoutText) {
 }
 
 TEST(ReplyParserTest, RejectsMalformedCodes) {
-  for (const char* bad : {"2x0 ok\r\n", "600 no\r\n", "25\r\n", "250X\r\n",
-                          "199 one\r\n", "260 six\r\n", "\r\n", " 250 x\r\n",
-                          "2500 x\r\n", "-250 x\r\n"}) {
+  for (const char* bad :
+       {"2x0 ok\r\n", "600 no\r\n", "25\r\n", "250X\r\n", "199 one\r\n",
+        "260 six\r\n", "\r\n", " 250 x\r\n", "2500 x\r\n", "-250 x\r\n"}) {
     absl::StatusOr<Reply> reply = ParseReply(bad);
     EXPECT_FALSE(reply.ok()) << bad;
     EXPECT_THAT(reply.status().message(), HasSubstr("byte offset 0")) << bad;
@@ -192,32 +193,48 @@ TEST(ReplyParserTest, ErrorsSayWhatAndWhereAsValues) {
       {"2x0 junk\r\n", {}, {.kind = K::kNoCode}, "three-digit code"},
       {"250 ok\r\n650 x\r\n",
        {},
-       {.kind = K::kCodeOutOfRange, .line_offset = 8, .reply_offset = 8,
+       {.kind = K::kCodeOutOfRange,
+        .line_offset = 8,
+        .reply_offset = 8,
         .line_code = 650},
        "invalid reply code 650"},
       {"099 x\r\n",
        {},
        {.kind = K::kCodeOutOfRange, .line_code = 99},
        "invalid reply code 099"},
-      {"250x\r\n", {}, {.kind = K::kBadSeparator, .separator = 'x'}, "byte 120"},
+      {"250x\r\n",
+       {},
+       {.kind = K::kBadSeparator, .separator = 'x'},
+       "byte 120"},
       {"250-a\r\n251 b\r\n",
        {},
-       {.kind = K::kMixedCodes, .line_offset = 7, .reply_offset = 0,
-        .line_code = 251, .reply_code = 250},
+       {.kind = K::kMixedCodes,
+        .line_offset = 7,
+        .reply_offset = 0,
+        .line_code = 251,
+        .reply_code = 250},
        "has code 251 but the reply that began at byte offset 0 has code 250"},
       {"250-a\r\n250-b\r\n250 c\r\n",
        two_lines,
-       {.kind = K::kTooManyLines, .line_offset = 14, .line_code = 250,
-        .reply_code = 250, .limit = 2},
+       {.kind = K::kTooManyLines,
+        .line_offset = 14,
+        .line_code = 250,
+        .reply_code = 250,
+        .limit = 2},
        "more than 2 lines"},
       {"250-abc\r\n250 d\r\n",
        ten_bytes,
-       {.kind = K::kTooLarge, .line_offset = 9, .line_code = 250,
-        .reply_code = 250, .limit = 10},
+       {.kind = K::kTooLarge,
+        .line_offset = 9,
+        .line_code = 250,
+        .reply_code = 250,
+        .limit = 10},
        "exceeds 10 bytes"},
       {"250-a\r\n250 abcdefgh\r\n",
        short_lines,
-       {.kind = K::kLineTooLong, .line_offset = 7, .reply_offset = 0,
+       {.kind = K::kLineTooLong,
+        .line_offset = 7,
+        .reply_offset = 0,
         .limit = 8},
        "limit of 8 octets"},
   };
@@ -274,8 +291,8 @@ TEST(ReplyParserTest, StopExposesInjectedBytes) {
   const std::string injected = "250-evil\r\n250 AUTH PLAIN\r\n";
   const std::string input = "220 Ready to start TLS\r\n" + injected;
   ReplyParser parser;
-  const std::size_t used = parser.Feed(
-      input, [](const ReplyResult&) { return false; });
+  const std::size_t used =
+      parser.Feed(input, [](const ReplyResult&) { return false; });
   EXPECT_EQ(input.substr(used), injected);
   EXPECT_TRUE(parser.idle());
 }
