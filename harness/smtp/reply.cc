@@ -189,7 +189,7 @@ ReplyParser::ReplyParser(ReplyParserOptions options)
     : options_(options), lines_(options.max_line_length) {}
 
 void ReplyParser::Reset() {
-  lines_.Reset();
+  lines_.Reset(options_.max_line_length);
   state_ = State::kBetweenReplies;
   lines_used_ = 0;
 }
@@ -197,7 +197,6 @@ void ReplyParser::Reset() {
 void ReplyParser::Reset(const ReplyParserOptions& options) {
   options_ = options;
   Reset();
-  lines_.Reset(options.max_line_length);
 }
 
 void ReplyParser::AddLine(absl::string_view text) {
