@@ -20,9 +20,11 @@ if(GAUNTLET_FUZZ)
   if(NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
     message(FATAL_ERROR "GAUNTLET_FUZZ needs clang (use the 'fuzz' preset)")
   endif()
-  # Everything is instrumented for coverage; only fuzz executables link the
-  # libFuzzer main (see fuzz/CMakeLists.txt).
+  # Everything is instrumented for coverage except the standard library's
+  # and Abseil's out-of-line code (fuzz/coverage_ignorelist.txt says why);
+  # only fuzz executables link the libFuzzer main (see fuzz/CMakeLists.txt).
   add_compile_options(-fsanitize=fuzzer-no-link,address,undefined
-                      -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
+                      -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+                      -fsanitize-coverage-ignorelist=${PROJECT_SOURCE_DIR}/fuzz/coverage_ignorelist.txt)
   add_link_options(-fsanitize=address,undefined)
 endif()
