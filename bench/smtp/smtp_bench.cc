@@ -91,13 +91,15 @@ void BM_CommandStream(benchmark::State& state) {
     LineReader reader(kMaxCommandLineLength);
     for (std::size_t pass = 0; pass < passes; ++pass) {
       for (std::size_t off = 0; off < block.size(); off += kRead) {
-        reader.FeedViews(absl::string_view(block).substr(off, kRead),
-                    [&](const LineView& line) {
-                      absl::StatusOr<Command> cmd = ParseCommand(line.text);
-                      benchmark::DoNotOptimize(cmd);
-                      commands += cmd.ok() ? 1 : 0;
-                      return true;
-                    });
+        reader.FeedViews(
+            absl::string_view(block).substr(off, kRead),
+            [&](const LineView& line) {
+              absl::StatusOr<Command> cmd = ParseCommand(line.text);
+              benchmark::DoNotOptimize(cmd);
+              commands += cmd.ok() ? 1 : 0;
+              return true;
+            },
+            [](std::uint64_t) { return true; });
       }
     }
   }

@@ -31,19 +31,21 @@ absl::Status LineReader::OverlongError(std::uint64_t offset) const {
 }
 
 std::size_t LineReader::Feed(absl::string_view bytes, LineSink sink) {
-  return FeedViews(bytes, [&](const LineView& view) {
-    if (view.overlong) {
-      scratch_ = OverlongError(view.offset);
-      return sink(scratch_);
-    }
-    if (!scratch_.ok()) scratch_ = Line{};
-    Line& line = *scratch_;
-    line.text.assign(view.text.data(), view.text.size());
-    line.ending = view.ending;
-    line.has_bare_cr = view.has_bare_cr;
-    line.offset = view.offset;
-    return sink(scratch_);
-  });
+  return FeedViews(
+      bytes,
+      [&](const LineView& view) {
+        if (!scratch_.ok()) scratch_ = Line{};
+        Line& line = *scratch_;
+        line.text.assign(view.text.data(), view.text.size());
+        line.ending = view.ending;
+        line.has_bare_cr = view.has_bare_cr;
+        line.offset = view.offset;
+        return sink(scratch_);
+      },
+      [&](std::uint64_t offset) {
+        scratch_ = OverlongError(offset);
+        return sink(scratch_);
+      });
 }
 
 }  // namespace gauntlet::smtp

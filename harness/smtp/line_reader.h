@@ -64,21 +64,14 @@ struct Line {
 
 // The same facts as Line, with `text` pointing into the bytes being fed or
 // the reader's buffer: valid only during the sink call. For consumers that
-// copy what they keep anyway (the reply parser), this saves a copy per line,
-// and an overlong line is a flag rather than an allocated error message.
+// copy what they keep anyway (the reply parser), this saves a copy per line.
 struct LineView {
   absl::string_view text;
   LineEnding ending = LineEnding::kCrlf;
   bool has_bare_cr = false;
   std::uint64_t offset = 0;
-  // The line reached the length limit: `text` is empty and the reader now
-  // discards bytes up to the next LF. LineReader::OverlongError() gives the
-  // error Feed() would have reported.
-  bool overlong = false;
-
-  std::size_t wire_length() const {
-    return text.size() + (ending == LineEnding::kCrlf ? 2 : 1);
-  }
+  // Bytes the line occupied on the wire, ending included.
+  std::size_t wire_length = 0;
 };
 
 // Receives each complete line, or an error (absl::StatusCode::
@@ -98,12 +91,15 @@ class LineReader {
   // (or after the byte that made the line overlong) were not looked at and
   // remain the caller's.
   std::size_t Feed(absl::string_view bytes, LineSink sink);
-  // Identical, handing out views instead of copies to `sink`, any callable
-  // bool(const LineView&). A template so that a parser built on the reader
-  // (ReplyParser) gets its per-line step inlined rather than called through
-  // a pointer for every line.
-  template <typename ViewSink>
-  std::size_t FeedViews(absl::string_view bytes, ViewSink&& sink);
+  // Identical, handing out views instead of copies: each complete line to
+  // `on_line`, any callable bool(const LineView&), and the stream offset of
+  // each overlong line to `on_overlong`, any callable bool(std::uint64_t)
+  // (OverlongError() gives the error Feed() would have reported). A
+  // template so that a parser built on the reader (ReplyParser) gets its
+  // per-line step inlined rather than called through a pointer per line.
+  template <typename OnLine, typename OnOverlong>
+  std::size_t FeedViews(absl::string_view bytes, OnLine&& on_line,
+                        OnOverlong&& on_overlong);
   // The error for an overlong line starting at `offset`.
   absl::Status OverlongError(std::uint64_t offset) const;
 
@@ -121,8 +117,9 @@ class LineReader {
   void Reset(std::size_t max_line_length);
 
  private:
-  // The line ending at the LF just consumed; `body` excludes the LF.
-  static LineView ViewOf(const char* body, std::size_t size,
+  // The line from `begin` up to the LF at `lf`, which is not read (for a
+  // line assembled in pending_, `lf` is the end of the buffer).
+  static LineView ViewOf(const char* begin, const char* lf,
                          std::uint64_t line_offset);
 
   std::size_t max_line_length_;
@@ -135,25 +132,40 @@ class LineReader {
   absl::StatusOr<Line> scratch_;
 };
 
-inline LineView LineReader::ViewOf(const char* body, std::size_t size,
+inline LineView LineReader::ViewOf(const char* begin, const char* lf,
                                    std::uint64_t line_offset) {
-  // Raw pointers rather than string_view::back() and friends: this runs for
-  // every line, and the hardened accessors re-check bounds each time.
+  // One search for a CR settles both the ending and bare CRs: the first CR
+  // is either the one right before the LF (CRLF, no bare CR) or a bare CR.
+  // Pointer differences and pointer comparisons rather than sizes and
+  // indexes: this runs for every line, and in the fuzz build every indexed
+  // access is a checked pointer addition and every integer comparison a
+  // call into SanitizerCoverage.
   LineView line;
   line.offset = line_offset;
-  if (size != 0 && body[size - 1] == '\r') {
-    line.ending = LineEnding::kCrlf;
-    --size;
-  } else {
+  line.wire_length = static_cast<std::size_t>(lf - begin) + 1;
+  const char* text_end = lf;
+  const void* cr = std::memchr(begin, '\r', static_cast<std::size_t>(lf - begin));
+  if (cr == nullptr) {
     line.ending = LineEnding::kBareLf;
+  } else if (lf - static_cast<const char*>(cr) == 1) {
+    line.ending = LineEnding::kCrlf;
+    text_end = static_cast<const char*>(cr);
+  } else {
+    line.has_bare_cr = true;
+    if (lf[-1] == '\r') {
+      line.ending = LineEnding::kCrlf;
+      text_end = lf - 1;
+    } else {
+      line.ending = LineEnding::kBareLf;
+    }
   }
-  line.has_bare_cr = size != 0 && std::memchr(body, '\r', size) != nullptr;
-  line.text = absl::string_view(body, size);
+  line.text = absl::string_view(begin, static_cast<std::size_t>(text_end - begin));
   return line;
 }
 
-template <typename ViewSink>
-std::size_t LineReader::FeedViews(absl::string_view bytes, ViewSink&& sink) {
+template <typename OnLine, typename OnOverlong>
+std::size_t LineReader::FeedViews(absl::string_view bytes, OnLine&& on_line,
+                                  OnOverlong&& on_overlong) {
   const char* const begin = bytes.data();
   const char* const end = begin + bytes.size();
   const char* p = begin;
@@ -171,10 +183,7 @@ std::size_t LineReader::FeedViews(absl::string_view bytes, ViewSink&& sink) {
     offset_ += room + 1;
     p += room + 1;
     pending_.clear();
-    LineView view;
-    view.offset = line_offset;
-    view.overlong = true;
-    if (!sink(view)) {
+    if (!on_overlong(line_offset)) {
       discarding_ = true;
       return false;
     }
@@ -204,8 +213,8 @@ std::size_t LineReader::FeedViews(absl::string_view bytes, ViewSink&& sink) {
       pending_.append(p, static_cast<std::size_t>(lf - p));
       offset_ += static_cast<std::uint64_t>(lf + 1 - p);
       p = lf + 1;
-      const bool go_on =
-          sink(ViewOf(pending_.data(), pending_.size(), pending_offset_));
+      const bool go_on = on_line(ViewOf(
+          pending_.data(), pending_.data() + pending_.size(), pending_offset_));
       pending_.clear();
       if (!go_on) return static_cast<std::size_t>(p - begin);
     }
@@ -219,14 +228,10 @@ std::size_t LineReader::FeedViews(absl::string_view bytes, ViewSink&& sink) {
         std::memchr(p, '\n', avail < room + 1 ? avail : room + 1);
     if (lf_ptr != nullptr) {
       const char* lf = static_cast<const char*>(lf_ptr);
-      const std::uint64_t line_offset = offset_;
-      offset_ += static_cast<std::uint64_t>(lf + 1 - p);
-      const char* line = p;
+      const LineView line = ViewOf(p, lf, offset_);
+      offset_ += line.wire_length;
       p = lf + 1;
-      if (!sink(
-              ViewOf(line, static_cast<std::size_t>(lf - line), line_offset))) {
-        break;
-      }
+      if (!on_line(line)) break;
     } else if (avail <= room) {
       pending_.assign(p, avail);
       pending_offset_ = offset_;

@@ -1,6 +1,6 @@
 #include "harness/smtp/reply.h"
 
-#include <array>
+#include <bit>
 #include <cstdint>
 #include <cstring>
 #include <utility>
@@ -18,55 +18,52 @@ namespace {
 // throw buffers away.
 constexpr std::size_t kMaxSpareLines = 256;
 
-bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+// The start of a reply line: its code and what follows the code.
+struct LineStart {
+  int code = 0;            // 200-559; 0 when the line cannot be in a reply.
+  bool continued = false;  // "NNN-": more lines of the reply follow.
+};
 
-// What each byte may be at the start of a reply line, as bits, so that a
-// line start is classified with table lookups and bit operations instead
-// of a dozen comparisons. This runs for every line; under the fuzzer every
-// comparison is also a call into SanitizerCoverage.
-constexpr std::uint8_t kDigit = 1;        // 0-9
-constexpr std::uint8_t kFirstDigit = 2;   // 2-5: a reply code's first digit
-constexpr std::uint8_t kSecondDigit = 4;  // 0-5: its second digit
-constexpr std::uint8_t kSeparator = 8;    // ' ' or '-' after the code
-
-constexpr std::array<std::uint8_t, 256> kStartClass = [] {
-  std::array<std::uint8_t, 256> table{};
-  for (int c = '0'; c <= '9'; ++c) table[c] |= kDigit;
-  for (int c = '2'; c <= '5'; ++c) table[c] |= kFirstDigit;
-  for (int c = '0'; c <= '5'; ++c) table[c] |= kSecondDigit;
-  table[' '] |= kSeparator;
-  table['-'] |= kSeparator;
-  return table;
-}();
-
-// Whether `line` opens with a valid code followed by ' ', '-' or the end;
-// if not, *why says why. (A bool and an out-parameter rather than an
-// optional: an optional's flag is a bool load, which UBSan checks with a
-// comparison that the fuzzer's instrumentation then traces.)
-bool CheckStart(const LineView& line, ReplyErrorKind* why) {
-  const auto fail = [why](ReplyErrorKind kind) {
-    *why = kind;
-    return false;
-  };
-  if (line.overlong) return fail(ReplyErrorKind::kLineTooLong);
-  const absl::string_view text = line.text;
-  if (text.size() < 3) return fail(ReplyErrorKind::kNoCode);
-  const auto at = [&text](std::size_t i) {
-    return kStartClass[static_cast<unsigned char>(text.data()[i])];
-  };
-  const std::uint8_t a = at(0), b = at(1), c = at(2);
-  if ((a & b & c & kDigit) == 0) return fail(ReplyErrorKind::kNoCode);
-  if ((a & kFirstDigit & (b >> 1)) == 0) {
-    return fail(ReplyErrorKind::kCodeOutOfRange);
-  }
-  // A bare "NNN" ends the reply; otherwise a separator must follow.
-  const std::uint8_t separator = text.size() > 3 ? at(3) : kSeparator;
-  if ((separator & kSeparator) == 0) return fail(ReplyErrorKind::kBadSeparator);
-  return true;
+// Reads the code a line opens with: three digits (2-5, 0-5, 0-9) followed
+// by ' ', '-' or the end of the line. This runs for every line; in the
+// fuzz build every integer comparison is a call into SanitizerCoverage and
+// every indexed access a checked pointer addition, so the bytes are read
+// with one load and the three digits are checked with one comparison.
+LineStart ReadLineStart(absl::string_view text) {
+  static_assert(std::endian::native == std::endian::little);
+  const std::size_t size = text.size();
+  if (size < 3) return {};
+  std::uint32_t bytes = 0;  // text[0] in the low byte.
+  std::memcpy(&bytes, text.data(), size > 3 ? 4 : 3);
+  const int d0 = static_cast<int>(bytes & 0xff) - '2';
+  const int d1 = static_cast<int>(bytes >> 8 & 0xff) - '0';
+  const int d2 = static_cast<int>(bytes >> 16 & 0xff) - '0';
+  const int separator = static_cast<int>(bytes >> 24);
+  // d lies in [0, max] iff neither d nor max - d is negative: the OR of
+  // all six is negative iff some digit is out of its range.
+  if ((d0 | (3 - d0) | d1 | (5 - d1) | d2 | (9 - d2)) < 0) return {};
+  const int code = (d0 + 2) * 100 + d1 * 10 + d2;
+  if (size == 3 || separator == ' ') return {code, false};
+  if (separator == '-') return {code, true};
+  return {};
 }
 
-int CodeOf(const char* t) {
-  return (t[0] - '0') * 100 + (t[1] - '0') * 10 + (t[2] - '0');
+bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+
+// Why ReadLineStart() rejected `text`.
+ReplyErrorKind BadStartKind(absl::string_view text) {
+  if (text.size() < 3 || !IsDigit(text[0]) || !IsDigit(text[1]) ||
+      !IsDigit(text[2])) {
+    return ReplyErrorKind::kNoCode;
+  }
+  if (text[0] < '2' || text[0] > '5' || text[1] > '5') {
+    return ReplyErrorKind::kCodeOutOfRange;
+  }
+  return ReplyErrorKind::kBadSeparator;
+}
+
+int CodeOf(absl::string_view digits) {
+  return (digits[0] - '0') * 100 + (digits[1] - '0') * 10 + (digits[2] - '0');
 }
 
 // A short printable excerpt of hostile bytes for an error message.
@@ -239,19 +236,18 @@ bool ReplyParser::Fail(ReplySink sink) {
   return sink(ReplyResult(error_));
 }
 
-bool ReplyParser::FailLine(ReplyErrorKind kind, const LineView& line,
-                           ReplySink sink) {
+bool ReplyParser::FailLine(ReplyErrorKind kind, absl::string_view text,
+                           std::uint64_t offset, ReplySink sink) {
   error_ = ReplyError{
       .kind = kind,
-      .line_offset = line.offset,
-      .reply_offset = state_ == State::kInReply ? reply_.offset : line.offset};
-  const char* t = line.text.data();
+      .line_offset = offset,
+      .reply_offset = state_ == State::kInReply ? reply_.offset : offset};
   switch (kind) {
     case ReplyErrorKind::kCodeOutOfRange:
-      error_.line_code = CodeOf(t);
+      error_.line_code = CodeOf(text);
       break;
     case ReplyErrorKind::kBadSeparator:
-      error_.separator = static_cast<unsigned char>(t[3]);
+      error_.separator = static_cast<unsigned char>(text[3]);
       break;
     case ReplyErrorKind::kLineTooLong:
       error_.limit = options_.max_line_length;
@@ -262,23 +258,24 @@ bool ReplyParser::FailLine(ReplyErrorKind kind, const LineView& line,
   return Fail(sink);
 }
 
+bool ReplyParser::OnOverlongLine(std::uint64_t offset, ReplySink sink) {
+  // After an error, lines that cannot start a reply are more of the same
+  // garbage: one error is enough.
+  if (state_ == State::kSkipping) return true;
+  return FailLine(ReplyErrorKind::kLineTooLong, absl::string_view(), offset,
+                  sink);
+}
+
 bool ReplyParser::OnLine(const LineView& line, ReplySink sink) {
-  ReplyErrorKind bad;
-  if (!CheckStart(line, &bad)) {
-    // After an error, lines that cannot start a reply are more of the same
-    // garbage: one error is enough.
-    if (state_ == State::kSkipping) return true;
-    return FailLine(bad, line, sink);
+  const LineStart start = ReadLineStart(line.text);
+  if (start.code == 0) {
+    if (state_ == State::kSkipping) return true;  // As for overlong lines.
+    return FailLine(BadStartKind(line.text), line.text, line.offset, sink);
   }
-  // Raw pointers rather than substr() and operator[]: this runs for every
-  // line, and the hardened accessors re-check bounds each time.
-  const char* t = line.text.data();
-  const std::size_t size = line.text.size();
-  const int code = CodeOf(t);
   Reply& r = reply_;
   if (state_ != State::kInReply) {
     lines_used_ = 0;
-    r.code = code;
+    r.code = start.code;
     r.enhanced_code.reset();
     r.has_bare_lf = false;
     r.has_bare_cr = false;
@@ -286,13 +283,14 @@ bool ReplyParser::OnLine(const LineView& line, ReplySink sink) {
     r.wire_length = 0;
     state_ = State::kInReply;
   }
-  if (code != r.code || lines_used_ >= options_.max_lines ||
-      r.wire_length + line.wire_length() > options_.max_reply_bytes) {
+  const std::size_t wire_length = r.wire_length + line.wire_length;
+  if (start.code != r.code || lines_used_ >= options_.max_lines ||
+      wire_length > options_.max_reply_bytes) {
     error_ = ReplyError{.line_offset = line.offset,
                         .reply_offset = r.offset,
-                        .line_code = code,
+                        .line_code = start.code,
                         .reply_code = r.code};
-    if (code != r.code) {
+    if (start.code != r.code) {
       error_.kind = ReplyErrorKind::kMixedCodes;
     } else if (lines_used_ >= options_.max_lines) {
       error_.kind = ReplyErrorKind::kTooManyLines;
@@ -303,16 +301,14 @@ bool ReplyParser::OnLine(const LineView& line, ReplySink sink) {
     }
     return Fail(sink);
   }
-  r.wire_length += line.wire_length();
+  r.wire_length = wire_length;
   // Set, never read back: a read-modify-write of a bool is a checked load.
   if (line.ending == LineEnding::kBareLf) r.has_bare_lf = true;
   if (line.has_bare_cr) r.has_bare_cr = true;
-  if (size == 3) {  // A bare "NNN" is a last line with empty text.
-    AddLine(absl::string_view());
-  } else {
-    AddLine(absl::string_view(t + 4, size - 4));
-    if (t[3] == '-') return true;
-  }
+  // The text after "NNN-" or "NNN " (none after a bare "NNN").
+  const std::size_t skip = line.text.size() > 3 ? 4 : 3;
+  AddLine(absl::string_view(line.text.data() + skip, line.text.size() - skip));
+  if (start.continued) return true;
   state_ = State::kBetweenReplies;
   TrimLines();
   const std::string& first = r.lines.front();
@@ -325,7 +321,8 @@ bool ReplyParser::OnLine(const LineView& line, ReplySink sink) {
 
 std::size_t ReplyParser::Feed(absl::string_view bytes, ReplySink sink) {
   return lines_.FeedViews(
-      bytes, [&](const LineView& line) { return OnLine(line, sink); });
+      bytes, [&](const LineView& line) { return OnLine(line, sink); },
+      [&](std::uint64_t offset) { return OnOverlongLine(offset, sink); });
 }
 
 absl::StatusOr<Reply> ParseReply(absl::string_view bytes,
@@ -358,31 +355,11 @@ void SerializeReplyTo(const Reply& reply, std::string* out) {
     absl::StrAppend(out, code, "\r\n");
     return;
   }
-  // Sized once and filled in place: one resize instead of four appends per
-  // line (the round trip in the reply fuzzer runs this for every reply).
-  std::size_t size = 0;
+  const std::string* const last = &reply.lines.back();
   for (const std::string& line : reply.lines) {
-    size += code.size() + 1 + line.size() + 2;
-  }
-  if (reply.lines.back().empty()) --size;  // "NNN" alone, no separator.
-  const std::size_t start = out->size();
-  out->resize(start + size);
-  char* p = out->data() + start;
-  const auto put = [&p](absl::string_view bytes) {
-    if (!bytes.empty()) std::memcpy(p, bytes.data(), bytes.size());
-    p += bytes.size();
-  };
-  for (std::size_t i = 0; i < reply.lines.size(); ++i) {
-    const std::string& line = reply.lines[i];
-    const bool last = i + 1 == reply.lines.size();
-    put(code);
-    if (!last) {
-      *p++ = '-';
-    } else if (!line.empty()) {
-      *p++ = ' ';
-    }
-    put(line);
-    put("\r\n");
+    const absl::string_view separator =
+        &line != last ? "-" : (line.empty() ? "" : " ");
+    absl::StrAppend(out, code, separator, line, "\r\n");
   }
 }
 

@@ -174,10 +174,13 @@ class ReplyParser {
   friend absl::StatusOr<Reply> ParseReply(absl::string_view bytes,
                                           ReplyParserOptions options);
 
-  // Returns false if the sink asked to stop.
+  // Each returns false if the sink asked to stop.
   bool OnLine(const LineView& line, ReplySink sink);
-  // Reports a line that cannot be part of a reply.
-  bool FailLine(ReplyErrorKind kind, const LineView& line, ReplySink sink);
+  // A line that reached max_line_length, starting at `offset`.
+  bool OnOverlongLine(std::uint64_t offset, ReplySink sink);
+  // Reports a line (its text and offset) that cannot be part of a reply.
+  bool FailLine(ReplyErrorKind kind, absl::string_view text,
+                std::uint64_t offset, ReplySink sink);
   // Reports error_ (its kind and offsets already set).
   bool Fail(ReplySink sink);
   // Stores `text` as the current reply's next line, in a string buffer
