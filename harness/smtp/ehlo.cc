@@ -10,26 +10,54 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "harness/common/status_macros.h"
 
 namespace gauntlet::smtp {
 
+namespace {
+
+// Stores `text` at (*list)[*used], reusing the string already there.
+template <typename List>
+std::string& Put(List* list, std::size_t* used, absl::string_view text) {
+  if (*used == list->size()) list->emplace_back();
+  std::string& slot = (*list)[(*used)++];
+  slot.assign(text.data(), text.size());
+  return slot;
+}
+
+}  // namespace
+
 absl::StatusOr<EhloCapabilities> EhloCapabilities::FromReply(
     const Reply& reply) {
+  EhloCapabilities out;
+  GAUNTLET_RETURN_IF_ERROR(out.Assign(reply));
+  return out;
+}
+
+absl::Status EhloCapabilities::Assign(const Reply& reply) {
+  // Elements past these counts belong to an earlier reply and are
+  // overwritten before the lists are trimmed at the end.
+  std::size_t caps_used = 0;
+  std::size_t auth_used = 0;
+  domain_.clear();
+  greeting_text_.clear();
   if (reply.code != 250) {
+    caps_.clear();
+    auth_.clear();
     return absl::FailedPreconditionError(
         absl::StrCat("EHLO reply at byte offset ", reply.offset, " has code ",
                      reply.code, ", not 250"));
   }
-  EhloCapabilities out;
   if (!reply.lines.empty()) {
     absl::string_view first = reply.lines[0];
     const std::size_t space = first.find(' ');
-    out.domain_ = std::string(first.substr(0, space));
+    const absl::string_view domain = first.substr(0, space);
+    domain_.assign(domain.data(), domain.size());
     if (space != absl::string_view::npos) {
-      out.greeting_text_ = std::string(first.substr(space + 1));
+      const absl::string_view text = first.substr(space + 1);
+      greeting_text_.assign(text.data(), text.size());
     }
   }
-  if (reply.lines.size() > 1) out.caps_.reserve(reply.lines.size() - 1);
   // Words of one line; sized for real capability lines, longer ones spill.
   absl::InlinedVector<absl::string_view, 8> words;
   for (std::size_t i = 1; i < reply.lines.size(); ++i) {
@@ -40,34 +68,35 @@ absl::StatusOr<EhloCapabilities> EhloCapabilities::FromReply(
       words.push_back(word);
     }
     if (words.empty()) continue;
-    // Sized once, and upper-cased in place: each allocation here is paid
-    // for every EHLO reply a client or the reply fuzzer reads.
-    Capability& cap = out.caps_.emplace_back();
+    if (caps_used == caps_.size()) caps_.emplace_back();
+    Capability& cap = caps_[caps_used++];
+    std::size_t params_used = 0;
     const absl::string_view keyword = words[0];
-    const bool legacy_auth =
+    cap.legacy_auth_form =
         keyword.size() >= 5 && absl::StartsWithIgnoreCase(keyword, "AUTH=");
-    cap.params.reserve(words.size() - 1 +
-                       (legacy_auth && keyword.size() > 5 ? 1 : 0));
-    if (legacy_auth) {
+    if (cap.legacy_auth_form) {
       cap.keyword = "AUTH";
-      cap.legacy_auth_form = true;
-      if (keyword.size() > 5) cap.params.emplace_back(keyword.substr(5));
+      if (keyword.size() > 5) Put(&cap.params, &params_used, keyword.substr(5));
     } else {
       cap.keyword.assign(keyword.data(), keyword.size());
       absl::AsciiStrToUpper(&cap.keyword);
     }
     for (std::size_t w = 1; w < words.size(); ++w) {
-      cap.params.emplace_back(words[w]);
+      Put(&cap.params, &params_used, words[w]);
     }
+    cap.params.resize(params_used);
     if (cap.keyword == "AUTH") {
       for (const std::string& mech : cap.params) {
-        if (!out.SupportsAuth(mech)) {
-          absl::AsciiStrToUpper(&out.auth_.emplace_back(mech));
-        }
+        const bool seen = std::any_of(
+            auth_.begin(), auth_.begin() + auth_used,
+            [&](const std::string& m) { return absl::EqualsIgnoreCase(m, mech); });
+        if (!seen) absl::AsciiStrToUpper(&Put(&auth_, &auth_used, mech));
       }
     }
   }
-  return out;
+  caps_.resize(caps_used);
+  auth_.resize(auth_used);
+  return absl::OkStatus();
 }
 
 const Capability* EhloCapabilities::Find(absl::string_view keyword) const {

@@ -36,6 +36,11 @@ class EhloCapabilities {
  public:
   // Fails (kFailedPrecondition) unless the reply code is 250.
   static absl::StatusOr<EhloCapabilities> FromReply(const Reply& reply);
+  // The same, into this object: its strings and vectors are overwritten
+  // rather than freed and allocated again, so that a reader of many EHLO
+  // replies (the reply fuzzer) reaches a steady state without allocating.
+  // On error the object is left empty.
+  absl::Status Assign(const Reply& reply);
 
   // First word of the first line (the server's domain or address literal).
   const std::string& domain() const { return domain_; }

@@ -87,5 +87,40 @@ TEST(EhloTest, RejectsNon250) {
   EXPECT_THAT(caps.status().message(), ::testing::HasSubstr("500"));
 }
 
+// Assign() reuses an earlier reply's strings and vectors; nothing of that
+// reply may survive into the next one.
+TEST(EhloTest, AssignLeavesNothingOfAnEarlierReply) {
+  const auto reply = [](const std::string& wire) {
+    absl::StatusOr<Reply> r = ParseReply(wire);
+    EXPECT_TRUE(r.ok()) << r.status();
+    return r.ok() ? *r : Reply();
+  };
+  const Reply big = reply(
+      "250-big.example Hello there\r\n250-AUTH=LOGIN PLAIN XOAUTH2\r\n"
+      "250-SIZE 1000 2000 3000\r\n250-AUTH CRAM-MD5 login\r\n"
+      "250-PIPELINING\r\n250 STARTTLS\r\n");
+  const Reply small = reply("250-mx\r\n250-auth plain\r\n250 size\r\n");
+
+  EhloCapabilities reused;
+  ASSERT_TRUE(reused.Assign(big).ok());
+  EXPECT_THAT(reused.auth_mechanisms(),
+              ElementsAre("LOGIN", "PLAIN", "XOAUTH2", "CRAM-MD5"));
+  ASSERT_TRUE(reused.Assign(small).ok());
+  const EhloCapabilities fresh = Caps("250-mx\r\n250-auth plain\r\n250 size\r\n");
+  EXPECT_EQ(reused.domain(), "mx");
+  EXPECT_EQ(reused.greeting_text(), "");
+  EXPECT_EQ(reused.capabilities(), fresh.capabilities());
+  EXPECT_THAT(reused.auth_mechanisms(), ElementsAre("PLAIN"));
+  EXPECT_FALSE(reused.capabilities()[0].legacy_auth_form);
+  EXPECT_THAT(reused.capabilities()[1].params, ElementsAre());
+  EXPECT_EQ(reused.size_limit(), 0u);
+  EXPECT_FALSE(reused.starttls());
+
+  EXPECT_FALSE(reused.Assign(reply("502 no\r\n")).ok());
+  EXPECT_EQ(reused.domain(), "");
+  EXPECT_TRUE(reused.capabilities().empty());
+  EXPECT_TRUE(reused.auth_mechanisms().empty());
+}
+
 }  // namespace
 }  // namespace gauntlet::smtp
