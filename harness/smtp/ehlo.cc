@@ -35,15 +35,11 @@ absl::StatusOr<EhloCapabilities> EhloCapabilities::FromReply(
 }
 
 absl::Status EhloCapabilities::Assign(const Reply& reply) {
-  // Elements past these counts belong to an earlier reply and are
-  // overwritten before the lists are trimmed at the end.
-  std::size_t caps_used = 0;
-  std::size_t auth_used = 0;
+  caps_used_ = 0;
+  auth_used_ = 0;
   domain_.clear();
   greeting_text_.clear();
   if (reply.code != 250) {
-    caps_.clear();
-    auth_.clear();
     return absl::FailedPreconditionError(
         absl::StrCat("EHLO reply at byte offset ", reply.offset, " has code ",
                      reply.code, ", not 250"));
@@ -68,8 +64,8 @@ absl::Status EhloCapabilities::Assign(const Reply& reply) {
       words.push_back(word);
     }
     if (words.empty()) continue;
-    if (caps_used == caps_.size()) caps_.emplace_back();
-    Capability& cap = caps_[caps_used++];
+    if (caps_used_ == caps_.size()) caps_.emplace_back();
+    Capability& cap = caps_[caps_used_++];
     std::size_t params_used = 0;
     const absl::string_view keyword = words[0];
     cap.legacy_auth_form =
@@ -87,20 +83,17 @@ absl::Status EhloCapabilities::Assign(const Reply& reply) {
     cap.params.resize(params_used);
     if (cap.keyword == "AUTH") {
       for (const std::string& mech : cap.params) {
-        const bool seen = std::any_of(
-            auth_.begin(), auth_.begin() + auth_used,
-            [&](const std::string& m) { return absl::EqualsIgnoreCase(m, mech); });
-        if (!seen) absl::AsciiStrToUpper(&Put(&auth_, &auth_used, mech));
+        if (!SupportsAuth(mech)) {
+          absl::AsciiStrToUpper(&Put(&auth_, &auth_used_, mech));
+        }
       }
     }
   }
-  caps_.resize(caps_used);
-  auth_.resize(auth_used);
   return absl::OkStatus();
 }
 
 const Capability* EhloCapabilities::Find(absl::string_view keyword) const {
-  for (const Capability& cap : caps_) {
+  for (const Capability& cap : capabilities()) {
     if (absl::EqualsIgnoreCase(cap.keyword, keyword)) return &cap;
   }
   return nullptr;
@@ -122,7 +115,7 @@ std::optional<std::uint64_t> EhloCapabilities::size_limit() const {
 }
 
 bool EhloCapabilities::SupportsAuth(absl::string_view mechanism) const {
-  for (const std::string& mech : auth_) {
+  for (const std::string& mech : auth_mechanisms()) {
     if (absl::EqualsIgnoreCase(mech, mechanism)) return true;
   }
   return false;

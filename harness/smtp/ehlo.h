@@ -17,6 +17,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/types/span.h"
 #include "harness/smtp/reply.h"
 
 namespace gauntlet::smtp {
@@ -36,10 +37,11 @@ class EhloCapabilities {
  public:
   // Fails (kFailedPrecondition) unless the reply code is 250.
   static absl::StatusOr<EhloCapabilities> FromReply(const Reply& reply);
-  // The same, into this object: its strings and vectors are overwritten
-  // rather than freed and allocated again, so that a reader of many EHLO
-  // replies (the reply fuzzer) reaches a steady state without allocating.
-  // On error the object is left empty.
+  // The same, into this object: its strings and vectors (those of an
+  // earlier, longer reply included) are overwritten rather than freed and
+  // allocated again, so that a reader of many EHLO replies (the reply
+  // fuzzer) reaches a steady state without allocating. On error the object
+  // is left empty.
   absl::Status Assign(const Reply& reply);
 
   // First word of the first line (the server's domain or address literal).
@@ -47,7 +49,9 @@ class EhloCapabilities {
   // Whatever followed the domain on the first line.
   const std::string& greeting_text() const { return greeting_text_; }
   // Every keyword line in order (empty lines skipped).
-  const std::vector<Capability>& capabilities() const { return caps_; }
+  absl::Span<const Capability> capabilities() const {
+    return absl::MakeConstSpan(caps_.data(), caps_used_);
+  }
 
   // First capability with this keyword (case-insensitive), or nullptr.
   const Capability* Find(absl::string_view keyword) const;
@@ -66,14 +70,20 @@ class EhloCapabilities {
   std::optional<std::uint64_t> size_limit() const;
 
   // Upper-cased union of all AUTH mechanisms, in order of first appearance.
-  const std::vector<std::string>& auth_mechanisms() const { return auth_; }
+  absl::Span<const std::string> auth_mechanisms() const {
+    return absl::MakeConstSpan(auth_.data(), auth_used_);
+  }
   bool SupportsAuth(absl::string_view mechanism) const;
 
  private:
   std::string domain_;
   std::string greeting_text_;
+  // Only the first caps_used_ / auth_used_ elements are this reply's; the
+  // rest are kept from an earlier reply for Assign() to reuse.
   std::vector<Capability> caps_;
+  std::size_t caps_used_ = 0;
   std::vector<std::string> auth_;
+  std::size_t auth_used_ = 0;
 };
 
 }  // namespace gauntlet::smtp

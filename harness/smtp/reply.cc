@@ -22,6 +22,7 @@ constexpr std::size_t kMaxSpareLines = 256;
 struct LineStart {
   int code = 0;            // 200-559; 0 when the line cannot be in a reply.
   bool continued = false;  // "NNN-": more lines of the reply follow.
+  std::size_t text = 0;    // Where the line's text starts: 3 or 4.
 };
 
 // Reads the code a line opens with: three digits (2-5, 0-5, 0-9) followed
@@ -33,8 +34,9 @@ LineStart ReadLineStart(absl::string_view text) {
   static_assert(std::endian::native == std::endian::little);
   const std::size_t size = text.size();
   if (size < 3) return {};
+  const bool code_only = size == 3;
   std::uint32_t bytes = 0;  // text[0] in the low byte.
-  std::memcpy(&bytes, text.data(), size > 3 ? 4 : 3);
+  std::memcpy(&bytes, text.data(), code_only ? 3 : 4);
   const int d0 = static_cast<int>(bytes & 0xff) - '2';
   const int d1 = static_cast<int>(bytes >> 8 & 0xff) - '0';
   const int d2 = static_cast<int>(bytes >> 16 & 0xff) - '0';
@@ -43,8 +45,9 @@ LineStart ReadLineStart(absl::string_view text) {
   // all six is negative iff some digit is out of its range.
   if ((d0 | (3 - d0) | d1 | (5 - d1) | d2 | (9 - d2)) < 0) return {};
   const int code = (d0 + 2) * 100 + d1 * 10 + d2;
-  if (size == 3 || separator == ' ') return {code, false};
-  if (separator == '-') return {code, true};
+  if (code_only) return {code, false, 3};
+  if (separator == ' ') return {code, false, 4};
+  if (separator == '-') return {code, true, 4};
   return {};
 }
 
@@ -196,16 +199,16 @@ void ReplyParser::Reset(const ReplyParserOptions& options) {
   Reset();
 }
 
-void ReplyParser::AddLine(absl::string_view text) {
+void ReplyParser::AddLine(const char* text, std::size_t size) {
   std::vector<std::string>& lines = reply_.lines;
   if (lines_used_ < lines.size()) {
-    lines[lines_used_].assign(text.data(), text.size());
+    lines[lines_used_].assign(text, size);
   } else if (!spare_.empty()) {
     lines.push_back(std::move(spare_.back()));
     spare_.pop_back();
-    lines.back().assign(text.data(), text.size());
+    lines.back().assign(text, size);
   } else {
-    lines.emplace_back(text.data(), text.size());
+    lines.emplace_back(text, size);
   }
   ++lines_used_;
 }
@@ -276,7 +279,6 @@ bool ReplyParser::OnLine(const LineView& line, ReplySink sink) {
   if (state_ != State::kInReply) {
     lines_used_ = 0;
     r.code = start.code;
-    r.enhanced_code.reset();
     r.has_bare_lf = false;
     r.has_bare_cr = false;
     r.offset = line.offset;
@@ -305,17 +307,17 @@ bool ReplyParser::OnLine(const LineView& line, ReplySink sink) {
   // Set, never read back: a read-modify-write of a bool is a checked load.
   if (line.ending == LineEnding::kBareLf) r.has_bare_lf = true;
   if (line.has_bare_cr) r.has_bare_cr = true;
-  // The text after "NNN-" or "NNN " (none after a bare "NNN").
-  const std::size_t skip = line.text.size() > 3 ? 4 : 3;
-  AddLine(absl::string_view(line.text.data() + skip, line.text.size() - skip));
+  AddLine(line.text.data() + start.text, line.text.size() - start.text);
   if (start.continued) return true;
   state_ = State::kBetweenReplies;
   TrimLines();
   const std::string& first = r.lines.front();
   // Only a first line that opens with the reply's class can carry one.
-  if (!first.empty() && first.front() - '0' == r.code / 100) {
-    r.enhanced_code = ParseEnhancedStatusCode(first);
-  }
+  // Assigned whole rather than reset when the reply starts: optional's
+  // reset() tests its flag, a checked bool load.
+  r.enhanced_code = !first.empty() && first.front() - '0' == r.code / 100
+                        ? ParseEnhancedStatusCode(first)
+                        : std::nullopt;
   return sink(ReplyResult(reply_));
 }
 

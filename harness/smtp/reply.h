@@ -184,8 +184,9 @@ class ReplyParser {
   // Reports error_ (its kind and offsets already set).
   bool Fail(ReplySink sink);
   // Stores `text` as the current reply's next line, in a string buffer
-  // kept from an earlier reply where there is one.
-  void AddLine(absl::string_view text);
+  // kept from an earlier reply where there is one. A pointer and a size:
+  // Abseil's string_view checks its length on construction.
+  void AddLine(const char* text, std::size_t size);
   // Shrinks reply_.lines to the current reply's lines, keeping the strings
   // of an earlier, longer reply in spare_.
   void TrimLines();
