@@ -44,6 +44,18 @@ using gauntlet::smtp::ReplyParser;
 using gauntlet::smtp::ReplyParserOptions;
 using gauntlet::smtp::ReplyResult;
 
+// Folds in what a reply keeps through serialisation: its code, the text
+// of its lines and its enhanced status code.
+FUZZ_HARNESS std::uint64_t HashReplyText(std::uint64_t h, const Reply& r) {
+  h = HashMix(h, static_cast<std::uint64_t>(r.code));
+  h = HashMix(h, r.lines.size());
+  for (const std::string& line : r.lines) h = HashBytes(line, h);
+  if (!r.enhanced_code.has_value()) return h;
+  return HashMix(h, r.enhanced_code->klass * 1000000 +
+                        r.enhanced_code->subject * 1000 +
+                        r.enhanced_code->detail);
+}
+
 // A digest of everything observable about a parse result.
 FUZZ_HARNESS std::uint64_t Digest(std::uint64_t h, const ReplyResult& result) {
   if (!result.ok()) {
@@ -57,13 +69,7 @@ FUZZ_HARNESS std::uint64_t Digest(std::uint64_t h, const ReplyResult& result) {
     return HashMix(h, e.limit);
   }
   const Reply& r = *result;
-  h = HashMix(h, static_cast<std::uint64_t>(r.code));
-  for (const std::string& line : r.lines) h = HashBytes(line, h);
-  if (r.enhanced_code.has_value()) {
-    h = HashMix(h, r.enhanced_code->klass * 1000000 +
-                       r.enhanced_code->subject * 1000 +
-                       r.enhanced_code->detail);
-  }
+  h = HashReplyText(h, r);
   h = HashMix(h, (r.has_bare_lf ? 2 : 0) | (r.has_bare_cr ? 4 : 0));
   h = HashMix(h, r.offset);
   return HashMix(h, r.wire_length);
@@ -94,14 +100,7 @@ FUZZ_HARNESS void CheckEhlo(const Reply& reply) {
 // from that serialisation (whose offset differs and which has no bare LF).
 FUZZ_HARNESS std::uint64_t RoundTripDigest(std::uint64_t h, const Reply& r,
                                            std::size_t serialised_size) {
-  h = HashMix(h, static_cast<std::uint64_t>(r.code));
-  h = HashMix(h, r.lines.size());
-  for (const std::string& line : r.lines) h = HashBytes(line, h);
-  if (r.enhanced_code.has_value()) {
-    h = HashMix(h, r.enhanced_code->klass * 1000000 +
-                       r.enhanced_code->subject * 1000 +
-                       r.enhanced_code->detail);
-  }
+  h = HashReplyText(h, r);
   h = HashMix(h, r.has_bare_cr ? 1 : 0);
   return HashMix(h, serialised_size);
 }

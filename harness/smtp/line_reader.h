@@ -144,7 +144,8 @@ inline LineView LineReader::ViewOf(const char* begin, const char* lf,
   line.offset = line_offset;
   line.wire_length = static_cast<std::size_t>(lf - begin) + 1;
   const char* text_end = lf;
-  const void* cr = std::memchr(begin, '\r', static_cast<std::size_t>(lf - begin));
+  const void* cr =
+      std::memchr(begin, '\r', static_cast<std::size_t>(lf - begin));
   if (cr == nullptr) {
     line.ending = LineEnding::kBareLf;
   } else if (lf - static_cast<const char*>(cr) == 1) {
@@ -159,7 +160,8 @@ inline LineView LineReader::ViewOf(const char* begin, const char* lf,
       line.ending = LineEnding::kBareLf;
     }
   }
-  line.text = absl::string_view(begin, static_cast<std::size_t>(text_end - begin));
+  line.text =
+      absl::string_view(begin, static_cast<std::size_t>(text_end - begin));
   return line;
 }
 

@@ -106,7 +106,8 @@ TEST(EhloTest, AssignLeavesNothingOfAnEarlierReply) {
   EXPECT_THAT(reused.auth_mechanisms(),
               ElementsAre("LOGIN", "PLAIN", "XOAUTH2", "CRAM-MD5"));
   ASSERT_TRUE(reused.Assign(small).ok());
-  const EhloCapabilities fresh = Caps("250-mx\r\n250-auth plain\r\n250 size\r\n");
+  const EhloCapabilities fresh =
+      Caps("250-mx\r\n250-auth plain\r\n250 size\r\n");
   EXPECT_EQ(reused.domain(), "mx");
   EXPECT_EQ(reused.greeting_text(), "");
   EXPECT_EQ(reused.capabilities(), fresh.capabilities());
