@@ -20,20 +20,21 @@ constexpr std::size_t kMaxSpareLines = 256;
 
 // The start of a reply line: its code and what follows the code.
 struct LineStart {
-  int code = 0;            // 200-559; 0 when the line cannot be in a reply.
+  int code = 0;            // 200-559.
   bool continued = false;  // "NNN-": more lines of the reply follow.
   std::size_t text = 0;    // Where the line's text starts: 3 or 4.
 };
 
-// Reads the code a line opens with: three digits (2-5, 0-5, 0-9) followed
-// by ' ', '-' or the end of the line. This runs for every line; in the
-// fuzz build every integer comparison is a call into SanitizerCoverage and
-// every indexed access a checked pointer addition, so the bytes are read
-// with one load and the three digits are checked with one comparison.
-LineStart ReadLineStart(absl::string_view text) {
+// Reads the code a line opens with into *start: three digits (2-5, 0-5,
+// 0-9) followed by ' ', '-' or the end of the line; false if the line does
+// not open so. This runs for every line; in the fuzz build every integer
+// comparison is a call into SanitizerCoverage and every indexed access a
+// checked pointer addition, so the bytes are read with one load and the
+// three digits are checked with one comparison.
+bool ReadLineStart(absl::string_view text, LineStart* start) {
   static_assert(std::endian::native == std::endian::little);
   const std::size_t size = text.size();
-  if (size < 3) return {};
+  if (size < 3) return false;
   const bool code_only = size == 3;
   std::uint32_t bytes = 0;  // text[0] in the low byte.
   std::memcpy(&bytes, text.data(), code_only ? 3 : 4);
@@ -43,12 +44,18 @@ LineStart ReadLineStart(absl::string_view text) {
   const int separator = static_cast<int>(bytes >> 24);
   // d lies in [0, max] iff neither d nor max - d is negative: the OR of
   // all six is negative iff some digit is out of its range.
-  if ((d0 | (3 - d0) | d1 | (5 - d1) | d2 | (9 - d2)) < 0) return {};
+  if ((d0 | (3 - d0) | d1 | (5 - d1) | d2 | (9 - d2)) < 0) return false;
   const int code = (d0 + 2) * 100 + d1 * 10 + d2;
-  if (code_only) return {code, false, 3};
-  if (separator == ' ') return {code, false, 4};
-  if (separator == '-') return {code, true, 4};
-  return {};
+  if (code_only) {
+    *start = {code, false, 3};
+  } else if (separator == ' ') {
+    *start = {code, false, 4};
+  } else if (separator == '-') {
+    *start = {code, true, 4};
+  } else {
+    return false;
+  }
+  return true;
 }
 
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
@@ -270,8 +277,8 @@ bool ReplyParser::OnOverlongLine(std::uint64_t offset, ReplySink sink) {
 }
 
 bool ReplyParser::OnLine(const LineView& line, ReplySink sink) {
-  const LineStart start = ReadLineStart(line.text);
-  if (start.code == 0) {
+  LineStart start;
+  if (!ReadLineStart(line.text, &start)) {
     if (state_ == State::kSkipping) return true;  // As for overlong lines.
     return FailLine(BadStartKind(line.text), line.text, line.offset, sink);
   }
