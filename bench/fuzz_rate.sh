@@ -2,7 +2,7 @@
 # The reply parser's fuzzing rate: libFuzzer + ASan + UBSan executions per
 # second, the figure issue 2 sets at 100,000.
 #
-#   bench/fuzz_rate.sh [RUNS] [SECONDS] [MAX_LEN]   (defaults: 3, 45, 512)
+#   bench/fuzz_rate.sh [RUNS] [SECONDS] [MAX_LEN]   (defaults: 5, 45, 512)
 #
 # Builds the fuzz preset's reply_parser_fuzzer, then runs it RUNS times for
 # SECONDS each on the seed corpus and dictionary with -max_len=MAX_LEN
@@ -10,14 +10,15 @@
 # the largest seed sets). Every run starts from the seeds alone: new inputs
 # go to a scratch directory, never into corpus/. Prints each run's average
 # and the median. Run it on a quiet machine: anything else on the two cores
-# shows in the figure.
+# shows in the figure. Even then runs differ by a few percent (each takes
+# its own random path through the inputs), hence five by default.
 #
 # Bounded: each run stops after SECONDS (and is killed 30 s later if it
 # has not); the scratch directory is removed on exit or interrupt.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-runs=${1:-3}
+runs=${1:-5}
 seconds=${2:-45}
 max_len=${3:-512}
 target=build/fuzz/fuzz/reply_parser_fuzzer
