@@ -109,8 +109,8 @@ constexpr char kRunExitStatus[] =
     "  2    usage error, or a harness error (a scenario marked '!': not the "
     "client's fault)\n"
     "  3    inconclusive: the client could not be judged (it failed a "
-    "control scenario, no attack scenario passed or failed, or every "
-    "scenario was skipped)\n"
+    "control scenario, no attack scenario passed or failed, every scenario "
+    "was skipped, or only controls were selected and none passed)\n"
     "  129, 130, 143  interrupted by SIGHUP, SIGINT (Ctrl-C), SIGTERM; the "
     "reports of what finished are still written";
 
@@ -132,8 +132,8 @@ report::BaselineScope MakeBaselineScope(
     if (chosen.count(s.id) == 0) scope.excluded_by_filter.insert(s.id);
   }
   if (filters.empty()) return scope;
-  for (const auto& [key, verdict] : baseline.expected) {
-    const std::string id(report::BaselineKeyId(key));
+  for (const auto& entry : baseline.expected) {
+    const std::string id(report::BaselineKeyId(entry.first));
     if (catalog.Find(id) != nullptr) continue;
     scenario::Scenario probe;
     probe.id = id;
