@@ -30,7 +30,9 @@
 #include "fake_servers/proxy/proxy.h"
 #include "harness/cli/cli_common.h"
 #include "harness/cli/proxy_commands.h"
+#include "harness/cli/run_progress.h"
 #include "harness/common/status_macros.h"
+#include "harness/report/console.h"
 #include "harness/report/run_result.h"
 #include "harness/runner/client_command.h"
 #include "harness/runner/interrupt.h"
@@ -459,7 +461,25 @@ int RunFlawDemo(const DemoOptions& o) {
                               runner::ScenarioRunner::Create(ro));
     std::cout << "  running " << selected->size() << " scenario(s) with the "
               << (flawed ? "flawed" : "secure") << " client..." << std::endl;
-    return r->Run(*selected);
+    // In a terminal a status line says what is running; in a log, one line
+    // per result as it finishes.
+    LiveProgress::Options live_options;
+    live_options.status_line = report::TerminalCanRedraw(STDERR_FILENO);
+    live_options.results = live_options.status_line
+                               ? LiveProgress::ResultLines::kNone
+                               : LiveProgress::ResultLines::kCompact;
+    LiveProgress live(live_options, std::cout, std::cerr);
+    report::RunReport done = r->Run(*selected, live.Callback());
+    live.Stop();
+    const report::Summary s = report::Summarize(done);
+    std::cout << absl::StrFormat(
+                     "  %s client: %d passed, %d failed, %d skipped, %d "
+                     "inconclusive in %.1f s",
+                     flawed ? "flawed" : "secure", s.passed, s.failing(),
+                     s.skipped, s.inconclusive,
+                     static_cast<double>(done.wall_us) / 1e6)
+              << std::endl;
+    return done;
   };
   absl::StatusOr<report::RunReport> secure = run(false);
   if (!secure.ok()) {

@@ -6,17 +6,21 @@
 #include <iostream>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "absl/time/time.h"
 #include "harness/cli/cli_common.h"
 #include "harness/cli/commands.h"
+#include "harness/cli/run_progress.h"
 #include "harness/report/baseline.h"
 #include "harness/report/console.h"
+#include "harness/report/gate.h"
 #include "harness/runner/client_command.h"
 #include "harness/runner/client_profile.h"
 #include "harness/runner/interrupt.h"
@@ -95,6 +99,53 @@ int Usage(absl::string_view message) {
   return runner::kExitUsageOrHarness;
 }
 
+constexpr char kRunExitStatus[] =
+    "Exit status:\n"
+    "  0    every selected scenario as expected (with --baseline: no "
+    "difference from it; with --write-baseline: the file was written)\n"
+    "  1    an attack scenario at or above --fail-on failed or timed out "
+    "(with --baseline: a difference from it at or above --fail-on, a "
+    "baseline entry that --filter selected but that did not run included)\n"
+    "  2    usage error, or a harness error (a scenario marked '!': not the "
+    "client's fault)\n"
+    "  3    inconclusive: the client could not be judged (it failed a "
+    "control scenario, no attack scenario passed or failed, every scenario "
+    "was skipped, or only controls were selected and none passed)\n"
+    "  129, 130, 143  interrupted by SIGHUP, SIGINT (Ctrl-C), SIGTERM; the "
+    "reports of what finished are still written";
+
+// What --baseline must know about the run's selection: the catalog's
+// severities, and which ids --filter left out. An id the catalog does not
+// know is left out when the filters, applied to the id alone, leave it
+// out; without filters it should have run (the baseline is stale).
+report::BaselineScope MakeBaselineScope(
+    const scenario::Catalog& catalog,
+    const std::vector<const scenario::Scenario*>& selected,
+    const std::vector<std::string>& filters, const report::Baseline& baseline,
+    const std::string& source) {
+  report::BaselineScope scope;
+  scope.source = source;
+  std::set<std::string> chosen;
+  for (const scenario::Scenario* s : selected) chosen.insert(s->id);
+  for (const scenario::Scenario& s : catalog.scenarios()) {
+    scope.severity[s.id] = s.severity;
+    if (chosen.count(s.id) == 0) scope.excluded_by_filter.insert(s.id);
+  }
+  if (filters.empty()) return scope;
+  for (const auto& entry : baseline.expected) {
+    const std::string id(report::BaselineKeyId(entry.first));
+    if (catalog.Find(id) != nullptr) continue;
+    scenario::Scenario probe;
+    probe.id = id;
+    std::vector<scenario::Scenario> one;
+    one.push_back(std::move(probe));
+    if (scenario::Catalog(std::move(one)).Filter(filters).empty()) {
+      scope.excluded_by_filter.insert(id);
+    }
+  }
+  return scope;
+}
+
 }  // namespace
 
 CLI::App* AddRunCommand(CLI::App& app, RunCliOptions& o) {
@@ -116,6 +167,9 @@ CLI::App* AddRunCommand(CLI::App& app, RunCliOptions& o) {
   client->excludes(profile);
   profile->excludes(client);
   shell->needs(client);
+  // Whether --client was given at all: `--client "$EMPTY"` must not fall
+  // back to the reference client.
+  cmd->callback([&o, client] { o.client_given = client->count() > 0; });
   cmd->add_option("--policy", o.policy,
                   "Policy the client is judged under (default: the profile's, "
                   "else require-tls)")
@@ -144,16 +198,38 @@ CLI::App* AddRunCommand(CLI::App& app, RunCliOptions& o) {
   cmd->add_option("--junit", o.junit_file, "Write a JUnit XML report");
   cmd->add_option("--json", o.json_file, "Write a JSON report");
   cmd->add_option("--baseline", o.baseline,
-                  "Expected verdicts: exit 1 only on a difference from them");
+                  "Expected verdicts: exit 1 only on a difference from them "
+                  "(a baseline entry that did not run is one, unless --filter "
+                  "left it out)");
   cmd->add_option("--write-baseline", o.write_baseline,
-                  "Save this run's verdicts as a baseline file");
+                  "Save this run's verdicts as a baseline file (its failures "
+                  "then do not fail this run)");
+  cmd->add_option("--fail-on", o.fail_on,
+                  "Least severe failure that fails the run: info (default: "
+                  "every failure), low, medium, high, critical. Failures "
+                  "below it are still listed and counted")
+      ->check(CLI::IsMember({"info", "low", "medium", "high", "critical"}));
+  cmd->add_flag("-q,--failures-only", o.failures_only,
+                "List only results that are not pass or skip, or that "
+                "differ from --baseline (the summary and the recap of "
+                "failures are always printed)");
   cmd->add_flag("-v,--verbose", o.verbose,
                 "Print transcripts of results that did not pass");
   cmd->add_flag("--no-color", o.no_color, "Never use colour");
+  cmd->footer(kRunExitStatus);
   return cmd;
 }
 
 int RunRun(const RunCliOptions& o) {
+  if (o.client_given && o.client.empty()) {
+    return Usage(
+        "--client is empty: pass a command, or leave --client out to use the "
+        "reference client");
+  }
+  const std::optional<scenario::Severity> fail_on =
+      scenario::SeverityFromName(o.fail_on);
+  if (!fail_on.has_value())
+    return Usage("--fail-on " + o.fail_on + ": unknown");
   absl::StatusOr<scenario::Catalog> catalog =
       LoadCatalogWithUserDirs(o.scenario_dirs);
   if (!catalog.ok()) return Usage(catalog.status().message());
@@ -174,7 +250,7 @@ int RunRun(const RunCliOptions& o) {
     options.unsupported = profile->unsupported;
     options.policy = profile->policy;
     if (profile->timeout.has_value()) options.timeout = *profile->timeout;
-  } else if (!o.client.empty()) {
+  } else if (o.client_given) {
     options.command.template_text = o.client;
     options.command.shell = o.shell;
     options.client_name = ProgramName(o.client);
@@ -225,43 +301,74 @@ int RunRun(const RunCliOptions& o) {
   if (!made.ok()) return Usage(made.status().message());
   const runner::ScenarioRunner& run = **made;
 
-  const bool progress_terminal = isatty(STDERR_FILENO) == 1;
-  runner::ProgressCallback progress;
-  if (progress_terminal) {
-    progress = [](int done, int total, const report::ScenarioResult& r) {
-      std::cerr << report::FormatProgress(done, total, r.scenario_id, true)
-                << std::flush;
-    };
-  }
-  report::RunReport result = run.Run(*selected, progress);
-  if (progress_terminal) std::cerr << report::ClearProgress(true) << std::flush;
+  report::ConsoleOptions console;
+  console.color = StdoutColor(o.no_color);
+  console.verbose = o.verbose;
+  console.fail_on = *fail_on;
+  console.failures_only = o.failures_only;
+
+  // Results are printed as they finish; in a terminal a status line on
+  // stderr says what is running.
+  LiveProgress::Options live_options;
+  live_options.status_line = report::TerminalCanRedraw(STDERR_FILENO);
+  live_options.failures_only = o.failures_only;
+  live_options.console = console;
+  live_options.baseline = baseline.has_value() ? &*baseline : nullptr;
+  LiveProgress live(live_options, std::cout, std::cerr);
+  report::RunReport result = run.Run(*selected, live.Callback());
+  live.Stop();
   if (result.interrupted) {
     // The handler killed every client group already; make sure of it.
     runner::KillAllChildren();
   }
-  if (baseline.has_value()) report::ApplyBaseline(result, *baseline);
+  result.fail_on = *fail_on;
+  if (baseline.has_value()) {
+    report::ApplyBaseline(result, *baseline,
+                          MakeBaselineScope(*catalog, *selected, o.filters,
+                                            *baseline, o.baseline));
+  }
 
-  report::ConsoleOptions console;
-  console.color = StdoutColor(o.no_color);
-  console.verbose = o.verbose;
-  std::cout << report::FormatConsoleReport(result, console) << std::flush;
+  std::cout << "\n"
+            << report::FormatSummaryLines(result, console)
+            << report::FormatRecap(result, console) << std::flush;
 
   runner::OutputOptions outputs;
   outputs.report_dir = o.report_dir;
   outputs.json_file = o.json_file;
   outputs.junit_file = o.junit_file;
   outputs.write_baseline = o.write_baseline;
-  const absl::Status written = runner::WriteRunOutputs(result, outputs);
+  std::vector<std::string> written;
+  const absl::Status wrote = runner::WriteRunOutputs(result, outputs, &written);
+  if (!written.empty()) {
+    std::cout << "Reports: " << absl::StrJoin(written, ", ") << "\n"
+              << std::flush;
+  }
   if (!o.write_baseline.empty() && result.interrupted) {
     PrintError("the run was interrupted: baseline " + o.write_baseline +
                " not written");
   }
-  if (!written.ok()) {
-    PrintError(written.message());
+  if (!wrote.ok()) {
+    PrintError(wrote.message());
+    if (!result.interrupted) {
+      std::cout << "Exit status " << runner::kExitUsageOrHarness
+                << " (harness error): a report could not be written (see "
+                   "the error above)\n"
+                << std::flush;
+    }
     return result.interrupted ? runner::kExitInterrupted
                               : runner::kExitUsageOrHarness;
   }
-  return runner::RunExitCode(result, baseline.has_value());
+  report::GateOptions gate;
+  if (!o.write_baseline.empty() && !result.interrupted) {
+    gate.baseline_written = o.write_baseline;
+  }
+  const int status = runner::RunExitCode(result, gate);
+  if (!result.interrupted) {
+    std::cout << report::FormatExitLine(report::DecideGate(result, gate),
+                                        status)
+              << std::flush;
+  }
+  return status;
 }
 
 }  // namespace gauntlet::cli

@@ -51,6 +51,9 @@ int RunServe(const ServeOptions& options);
 
 struct RunCliOptions {
   std::string client;
+  // --client was given (even as ''): an empty one is a usage error, never
+  // the reference client.
+  bool client_given = false;
   bool shell = false;
   std::string client_profile;
   std::string policy;  // Empty: the profile's, else require-tls.
@@ -65,6 +68,11 @@ struct RunCliOptions {
   std::string json_file;
   std::string baseline;
   std::string write_baseline;
+  // --fail-on: the least severe failure that fails the run.
+  std::string fail_on = "info";
+  // -q: list only results that are not pass or skip (or that differ from
+  // the baseline).
+  bool failures_only = false;
   bool verbose = false;
   bool no_color = false;
 };

@@ -24,8 +24,11 @@ int main(int argc, char** argv) {
   app.footer(
       "Subcommand help: gauntlet SUBCOMMAND --help. `gauntlet client "
       "--help` shows the reference client's flags.\nExit status of run: 0 "
-      "as expected, 1 a scenario failed (or differs from --baseline), 2 "
-      "usage or harness error, 130 interrupted.");
+      "as expected; 1 a failure at or above --fail-on (or a difference from "
+      "--baseline); 2 usage or harness error; 3 inconclusive: the client "
+      "could not be judged (it failed the controls, no attack scenario "
+      "passed or failed, or everything was skipped); 129, 130, 143 "
+      "interrupted by SIGHUP, SIGINT, SIGTERM. See gauntlet run --help.");
 
   ListOptions list_options;
   ShowOptions show_options;

@@ -122,30 +122,62 @@ absl::StatusOr<Baseline> ReadBaselineFile(const std::string& path) {
   return ParseBaseline(text, path);
 }
 
-BaselineComparison ApplyBaseline(RunReport& report, const Baseline& baseline) {
+std::string_view BaselineKeyId(std::string_view key) {
+  const std::size_t at = key.rfind('@');
+  if (at == std::string_view::npos) return key;
+  if (!scenario::PolicyFromName(key.substr(at + 1)).has_value()) return key;
+  return key.substr(0, at);
+}
+
+void MarkAgainstBaseline(ScenarioResult& r, const Baseline& baseline) {
+  const std::string key = BaselineKey(r.scenario_id, r.policy, baseline.policy);
+  auto it = baseline.expected.find(key);
+  if (it == baseline.expected.end()) {
+    r.baseline_expected.reset();
+    r.differs_from_baseline = true;
+  } else {
+    r.baseline_expected = std::string(verdict::VerdictName(it->second));
+    r.differs_from_baseline = r.verdict.verdict != it->second;
+  }
+}
+
+BaselineComparison ApplyBaseline(RunReport& report, const Baseline& baseline,
+                                 const BaselineScope& scope) {
   BaselineComparison cmp;
+  report.baseline_applied = true;
+  report.baseline_source = scope.source;
+  report.baseline_not_run.clear();
   std::set<std::string> seen;
   for (ScenarioResult& r : report.results) {
-    const std::string key =
-        BaselineKey(r.scenario_id, r.policy, baseline.policy);
-    seen.insert(key);
-    auto it = baseline.expected.find(key);
-    if (it == baseline.expected.end()) {
-      r.baseline_expected.reset();
-      r.differs_from_baseline = true;
-    } else {
-      r.baseline_expected = std::string(verdict::VerdictName(it->second));
-      r.differs_from_baseline = r.verdict.verdict != it->second;
-    }
+    seen.insert(BaselineKey(r.scenario_id, r.policy, baseline.policy));
+    MarkAgainstBaseline(r, baseline);
     if (r.differs_from_baseline) ++cmp.differences;
   }
   for (const auto& [key, v] : baseline.expected) {
     if (seen.count(key) != 0) continue;
+    const std::string id(BaselineKeyId(key));
+    BaselineEntryNotRun entry;
+    entry.key = key;
+    entry.expected = v;
+    entry.excluded_by_filter = scope.excluded_by_filter.count(id) != 0;
+    if (auto sev = scope.severity.find(id); sev != scope.severity.end()) {
+      entry.severity = sev->second;
+    }
     cmp.not_run.push_back(key);
-    report.notes.push_back(Cat("baseline entry \"", key,
-                                        "\" (expected ",
-                                        verdict::VerdictName(v),
-                                        ") was not run"));
+    std::string note = Cat("baseline entry \"", key, "\" (expected ",
+                           verdict::VerdictName(v), ") was not run");
+    if (entry.excluded_by_filter) {
+      Append(&note, ": --filter left it out");
+    } else {
+      ++cmp.differences;
+      Append(&note,
+             scope.severity.count(id) != 0
+                 ? ": a difference (the scenario was selected)"
+                 : ": a difference (no such scenario: rewrite the baseline "
+                   "with --write-baseline if it was renamed or removed)");
+    }
+    report.notes.push_back(std::move(note));
+    report.baseline_not_run.push_back(std::move(entry));
   }
   return cmp;
 }

@@ -12,12 +12,17 @@
 // Keys are scenario ids; a result whose policy is not the baseline's policy
 // is keyed "<id>@<policy>". Repeats of one scenario are saved as their most
 // severe verdict (VerdictSeverityRank), and each repeat is compared to it.
+//
+// A baseline entry that produced no result is a difference too (the
+// scenario should have run: a baseline that names a removed or renamed
+// scenario is stale), unless the run's --filter left that scenario out.
 
 #ifndef GAUNTLET_HARNESS_REPORT_BASELINE_H_
 #define GAUNTLET_HARNESS_REPORT_BASELINE_H_
 
 #include <cstddef>
 #include <map>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -62,15 +67,37 @@ absl::StatusOr<Baseline> ParseBaseline(std::string_view json_text,
 absl::StatusOr<Baseline> ReadBaselineFile(const std::string& path);
 
 struct BaselineComparison {
-  // Results that differ: another verdict, or no baseline entry.
+  // Results that differ (another verdict, or no baseline entry) plus the
+  // entries that did not run although --filter selected them.
   int differences = 0;
-  // Baseline keys no result matched (reported, never a failure).
+  // Every baseline key no result matched, excluded by --filter or not.
   std::vector<std::string> not_run;
 };
 
-// Sets baseline_expected and differs_from_baseline on every result, and
-// adds a run note per baseline entry that was not run.
-BaselineComparison ApplyBaseline(RunReport& report, const Baseline& baseline);
+// What the run's selection says about scenarios that produced no result.
+struct BaselineScope {
+  // Scenario ids --filter left out of the run: their entries are reported
+  // as not run, not as differences.
+  std::set<std::string> excluded_by_filter;
+  // Severity per scenario id (the catalog's), so that --fail-on can judge
+  // an entry that did not run; an id missing here counts as critical.
+  std::map<std::string, scenario::Severity> severity;
+  // Where the baseline came from, for messages ("b.json").
+  std::string source;
+};
+
+// "cert/expired" for "cert/expired@opportunistic" (and for "cert/expired").
+std::string_view BaselineKeyId(std::string_view key);
+
+// Sets baseline_expected and differs_from_baseline on one result (for
+// marking results as they stream in; ApplyBaseline does it for all).
+void MarkAgainstBaseline(ScenarioResult& result, const Baseline& baseline);
+
+// Marks every result (MarkAgainstBaseline), sets the report's
+// baseline_applied, baseline_source and baseline_not_run, and adds a run
+// note per baseline entry that was not run.
+BaselineComparison ApplyBaseline(RunReport& report, const Baseline& baseline,
+                                 const BaselineScope& scope = {});
 
 }  // namespace gauntlet::report
 

@@ -251,6 +251,23 @@ json ResultJson(const ScenarioResult& r) {
               {"transcript", TranscriptJson(r.transcript)}};
 }
 
+// null without a baseline.
+json BaselineJson(const RunReport& report, const Summary& s) {
+  if (!report.baseline_applied) return nullptr;
+  json not_run = json::array();
+  for (const BaselineEntryNotRun& e : report.baseline_not_run) {
+    not_run.push_back({{"key", e.key},
+                       {"expected", S(verdict::VerdictName(e.expected))},
+                       {"excluded_by_filter", e.excluded_by_filter},
+                       {"severity", S(scenario::SeverityName(e.severity))}});
+  }
+  return json{{"source", report.baseline_source},
+              {"known", s.known},
+              {"new", s.new_failures},
+              {"fixed", s.fixed},
+              {"not_run", std::move(not_run)}};
+}
+
 json ReportJson(const RunReport& report) {
   const Summary s = Summarize(report);
   json results = json::array();
@@ -271,6 +288,7 @@ json ReportJson(const RunReport& report) {
       {"interrupted", report.interrupted},
       {"planned", report.planned},
       {"notes", report.notes},
+      {"fail_on", S(scenario::SeverityName(report.fail_on))},
       {"summary",
        {{"total", s.total},
         {"passed", s.passed},
@@ -279,7 +297,9 @@ json ReportJson(const RunReport& report) {
         {"inconclusive", s.inconclusive},
         {"timeout", s.timeouts},
         {"error", s.errors},
-        {"differs_from_baseline", s.baseline_diffs}}},
+        {"differs_from_baseline", s.baseline_diffs},
+        {"below_fail_on", s.below_fail_on}}},
+      {"baseline", BaselineJson(report, s)},
       {"results", std::move(results)}};
 }
 

@@ -41,9 +41,15 @@ void SetText(pugi::xml_node node, std::string_view text) {
   node.text().set(SanitizeText(text, /*keep_newlines=*/true).c_str());
 }
 
-std::string Details(const ScenarioResult& r) {
-  std::string out = Cat(
-      "Expected: ", ExpectationInWords(r.policy, r.expectation), "\n");
+std::string Details(const ScenarioResult& r, scenario::Severity fail_on) {
+  std::string out = Cat("Severity: ", scenario::SeverityName(r.severity));
+  if (BelowFailOn(r, fail_on)) {
+    Append(&out, " (below --fail-on ", scenario::SeverityName(fail_on),
+           ": reported, not failing the run)");
+  }
+  if (KnownFailure(r)) Append(&out, " (known, in baseline)");
+  Append(&out, "\nExpected: ", ExpectationInWords(r.policy, r.expectation),
+         "\n");
   for (const verdict::Violation& v : r.verdict.violations) {
     Append(&out, "Actual: ", v.sentence, "\n");
     std::string where = v.evidence.connection < 0
@@ -65,7 +71,8 @@ std::string Details(const ScenarioResult& r) {
   return out;
 }
 
-void AddCase(pugi::xml_node suite, const ScenarioResult& r) {
+void AddCase(pugi::xml_node suite, const ScenarioResult& r,
+             scenario::Severity fail_on) {
   pugi::xml_node tc = suite.append_child("testcase");
   SetAttr(tc, "classname",
           Cat("gauntlet.", IdFamily(r.scenario_id)));
@@ -90,7 +97,7 @@ void AddCase(pugi::xml_node suite, const ScenarioResult& r) {
                              : (v.violations.empty() ? std::string("fail")
                                                      : v.violations.front().rule);
       SetAttr(f, "type", type);
-      SetText(f, Details(r));
+      SetText(f, Details(r, fail_on));
       break;
     }
     case verdict::VerdictKind::kError: {
@@ -162,7 +169,22 @@ absl::StatusOr<std::string> FormatJunitReport(const RunReport& report) {
     prop("client_command", report.client_command);
     prop("policy", scenario::PolicyName(report.policy));
     prop("interrupted", report.interrupted ? "true" : "false");
-    for (const ScenarioResult& r : report.results) AddCase(suite, r);
+    // "skipped" counts both skips and inconclusive results (both are
+    // <skipped> elements); these say which is which.
+    prop("skip", Cat(s.skipped));
+    prop("inconclusive", Cat(s.inconclusive));
+    prop("fail_on", scenario::SeverityName(report.fail_on));
+    prop("below_fail_on", Cat(s.below_fail_on));
+    if (report.baseline_applied) {
+      prop("baseline", report.baseline_source);
+      prop("baseline_known", Cat(s.known));
+      prop("baseline_new", Cat(s.new_failures));
+      prop("baseline_fixed", Cat(s.fixed));
+      prop("baseline_not_run", Cat(s.baseline_missing));
+    }
+    for (const ScenarioResult& r : report.results) {
+      AddCase(suite, r, report.fail_on);
+    }
     if (report.interrupted || !report.notes.empty()) {
       std::string text;
       if (report.interrupted) {

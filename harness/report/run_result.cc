@@ -17,8 +17,46 @@ Summary Summarize(const RunReport& report) {
       case verdict::VerdictKind::kError: ++s.errors; break;
     }
     if (r.differs_from_baseline) ++s.baseline_diffs;
+    if (BelowFailOn(r, report.fail_on)) ++s.below_fail_on;
+    if (report.baseline_applied && IsFailing(r.verdict.verdict)) {
+      ++(KnownFailure(r) ? s.known : s.new_failures);
+    }
+    if (report.baseline_applied && FixedSinceBaseline(r)) ++s.fixed;
+  }
+  for (const BaselineEntryNotRun& e : report.baseline_not_run) {
+    if (!e.excluded_by_filter) ++s.baseline_missing;
   }
   return s;
+}
+
+bool IsFailing(verdict::VerdictKind kind) {
+  return kind == verdict::VerdictKind::kFail ||
+         kind == verdict::VerdictKind::kTimeout ||
+         kind == verdict::VerdictKind::kError;
+}
+
+bool AtOrAbove(scenario::Severity severity, scenario::Severity threshold) {
+  // The enum runs from kCritical (0) down to kInfo.
+  return static_cast<int>(severity) <= static_cast<int>(threshold);
+}
+
+bool BelowFailOn(const ScenarioResult& result, scenario::Severity fail_on) {
+  const verdict::VerdictKind v = result.verdict.verdict;
+  return result.kind == scenario::ScenarioKind::kAttack &&
+         (v == verdict::VerdictKind::kFail ||
+          v == verdict::VerdictKind::kTimeout) &&
+         !AtOrAbove(result.severity, fail_on);
+}
+
+bool KnownFailure(const ScenarioResult& result) {
+  return IsFailing(result.verdict.verdict) &&
+         result.baseline_expected.has_value() && !result.differs_from_baseline;
+}
+
+bool FixedSinceBaseline(const ScenarioResult& result) {
+  return result.verdict.verdict == verdict::VerdictKind::kPass &&
+         (result.baseline_expected == "fail" ||
+          result.baseline_expected == "timeout");
 }
 
 int VerdictSeverityRank(verdict::VerdictKind kind) {

@@ -5,7 +5,9 @@
 // (per policy and repeat), each with the verdict, the observations and the
 // transcript it was judged from, so that a report can always show why. A
 // run that was interrupted is still a valid RunReport: `interrupted` is set
-// and `results` holds what finished.
+// and `results` holds what finished. It also carries what the gate
+// (gate.h) needs besides the verdicts: the --fail-on threshold and, when a
+// baseline was applied, the baseline entries that produced no result.
 
 #ifndef GAUNTLET_HARNESS_REPORT_RUN_RESULT_H_
 #define GAUNTLET_HARNESS_REPORT_RUN_RESULT_H_
@@ -48,6 +50,18 @@ struct ScenarioResult {
   bool differs_from_baseline = false;
 };
 
+// A baseline entry that no result matched (set by ApplyBaseline).
+struct BaselineEntryNotRun {
+  // "cert/expired", or "cert/expired@opportunistic".
+  std::string key;
+  verdict::VerdictKind expected = verdict::VerdictKind::kPass;
+  // --filter left the scenario out of this run: reported, not a difference.
+  bool excluded_by_filter = false;
+  // The scenario's severity; kCritical when the catalog does not know the
+  // id (so that --fail-on never hides a stale baseline).
+  scenario::Severity severity = scenario::Severity::kCritical;
+};
+
 struct RunReport {
   std::string gauntlet_version;
   std::string client_name;
@@ -67,6 +81,15 @@ struct RunReport {
   std::vector<ScenarioResult> results;
   // Run-level remarks, e.g. from ApplyBaseline ("not run" entries).
   std::vector<std::string> notes;
+  // --fail-on: failures (and baseline differences) of scenarios less severe
+  // than this are reported and counted but do not fail the run. kInfo, the
+  // least severe, makes every failure count.
+  scenario::Severity fail_on = scenario::Severity::kInfo;
+  // Set by ApplyBaseline: where the baseline came from (for messages), and
+  // its entries that no result matched.
+  bool baseline_applied = false;
+  std::string baseline_source;
+  std::vector<BaselineEntryNotRun> baseline_not_run;
 };
 
 // Counts per verdict. Every result counts once (repeats included).
@@ -80,15 +103,43 @@ struct Summary {
   int errors = 0;
   // Results with differs_from_baseline set.
   int baseline_diffs = 0;
+  // Baseline entries that did not run although --filter selected them
+  // (differences too; entries --filter excluded are not counted).
+  int baseline_missing = 0;
+  // Failed or timed-out attack results less severe than --fail-on.
+  int below_fail_on = 0;
+  // With a baseline applied: failing results (fail, timeout, error) the
+  // baseline expects (known) or not (new; known + new == failing()), and
+  // results that pass where the baseline expects fail or timeout (fixed).
+  int known = 0;
+  int new_failures = 0;
+  int fixed = 0;
 
-  // The closing-line buckets (console and JUnit): passed + failing +
-  // not_judged == total. A timeout and a harness error are failures for CI;
-  // an inconclusive result is reported like a skip.
+  // The console's closing line: passed + failing + skipped + inconclusive
+  // == total. A timeout and a harness error are failures for CI.
   int failing() const { return failed + timeouts + errors; }
+  // JUnit's "skipped" attribute: both are <skipped> elements there.
   int not_judged() const { return skipped + inconclusive; }
 };
 
 Summary Summarize(const RunReport& report);
+
+// fail, timeout and error: what the closing line counts as "failed".
+bool IsFailing(verdict::VerdictKind kind);
+
+// True when `severity` is at least as severe as `threshold` (critical >
+// high > medium > low > info).
+bool AtOrAbove(scenario::Severity severity, scenario::Severity threshold);
+
+// A failed or timed-out attack result whose severity is below
+// `report.fail_on`: listed and counted, but it does not fail the run.
+bool BelowFailOn(const ScenarioResult& result, scenario::Severity fail_on);
+
+// With a baseline applied: a failing result the baseline expects as it is.
+bool KnownFailure(const ScenarioResult& result);
+// With a baseline applied: a pass where the baseline expects fail or
+// timeout.
+bool FixedSinceBaseline(const ScenarioResult& result);
 
 // How bad a verdict is, for combining repeats into one expected verdict:
 // error > timeout > fail > inconclusive > skip > pass.

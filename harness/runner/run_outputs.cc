@@ -74,34 +74,47 @@ std::string TranscriptFileName(const report::ScenarioResult& result) {
 }
 
 absl::Status WriteRunOutputs(const report::RunReport& report,
-                             const OutputOptions& options) {
+                             const OutputOptions& options,
+                             std::vector<std::string>* written) {
   std::vector<std::string> errors;
-  const auto keep = [&](const absl::Status& s) {
-    if (!s.ok()) errors.push_back(std::string(s.message()));
+  const auto keep = [&](const absl::Status& s, const std::string& path) {
+    if (!s.ok()) {
+      errors.push_back(std::string(s.message()));
+    } else if (written != nullptr) {
+      written->push_back(path);
+    }
   };
   if (!options.report_dir.empty()) {
-    keep(WriteReportDir(report, options.report_dir));
+    const std::string& dir = options.report_dir;
+    keep(WriteReportDir(report, dir), dir.back() == '/' ? dir : dir + "/");
   }
   if (!options.json_file.empty()) {
-    keep(report::WriteJsonReport(options.json_file, report));
+    keep(report::WriteJsonReport(options.json_file, report), options.json_file);
   }
   if (!options.junit_file.empty()) {
-    keep(report::WriteJunitReport(options.junit_file, report));
+    keep(report::WriteJunitReport(options.junit_file, report),
+         options.junit_file);
   }
   if (!options.write_baseline.empty() && !report.interrupted) {
     keep(report::WriteBaselineFile(options.write_baseline,
-                                   report::BaselineFromReport(report)));
+                                   report::BaselineFromReport(report)),
+         options.write_baseline);
   }
   if (errors.empty()) return absl::OkStatus();
   return absl::FailedPreconditionError(absl::StrJoin(errors, "\n"));
 }
 
-int RunExitCode(const report::RunReport& report, bool baseline_applied) {
+int RunExitCode(const report::RunReport& report,
+                const report::GateOptions& gate) {
   if (report.interrupted) return kExitInterrupted;
-  const report::Summary s = report::Summarize(report);
-  if (s.errors > 0) return kExitUsageOrHarness;
-  if (baseline_applied) return s.baseline_diffs > 0 ? kExitFailures : kExitOk;
-  return s.failed + s.timeouts > 0 ? kExitFailures : kExitOk;
+  switch (report::DecideGate(report, gate).outcome) {
+    case report::GateOutcome::kOk: return kExitOk;
+    case report::GateOutcome::kFindings: return kExitFailures;
+    case report::GateOutcome::kHarnessError: return kExitUsageOrHarness;
+    case report::GateOutcome::kNotJudged: return kExitNotJudged;
+    case report::GateOutcome::kInterrupted: return kExitInterrupted;
+  }
+  return kExitUsageOrHarness;
 }
 
 }  // namespace gauntlet::runner

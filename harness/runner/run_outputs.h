@@ -5,24 +5,32 @@
 // directory (report.json, junit.xml and one transcript text file per result
 // that did not pass), --json, --junit, --write-baseline -- and goes on after
 // a failure so that one unwritable path does not lose the other reports.
-// RunExitCode maps a report to the exit status CI scripts gate on.
+// RunExitCode maps a report to the exit status CI scripts gate on, through
+// the gate (harness/report/gate.h, which says in what order).
 
 #ifndef GAUNTLET_HARNESS_RUNNER_RUN_OUTPUTS_H_
 #define GAUNTLET_HARNESS_RUNNER_RUN_OUTPUTS_H_
 
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
+#include "harness/report/gate.h"
 #include "harness/report/run_result.h"
 
 namespace gauntlet::runner {
 
-// Exit statuses of `gauntlet` (kExitInterrupted, 130, is in interrupt.h).
+// Exit statuses of `gauntlet run` (an interrupted run's, 128 + the signal,
+// is in interrupt.h).
 inline constexpr int kExitOk = 0;
-// Some scenario failed or timed out (or, with a baseline, differs from it).
+// An attack scenario at or above --fail-on failed or timed out (with a
+// baseline: a difference from it at or above --fail-on).
 inline constexpr int kExitFailures = 1;
 // Bad usage, or a harness error (including a scenario judged kError).
 inline constexpr int kExitUsageOrHarness = 2;
+// Inconclusive: the client could not be judged (it failed the controls, no
+// attack scenario produced a pass or a fail, or everything was skipped).
+inline constexpr int kExitNotJudged = 3;
 
 struct OutputOptions {
   // Directory for report.json, junit.xml and transcripts/ (created).
@@ -39,14 +47,17 @@ std::string TranscriptFileName(const report::ScenarioResult& result);
 
 // Writes every requested output. The error joins every failure, one per
 // line, each naming its file. A skipped baseline (interrupted run) is not
-// an error.
+// an error. `written` (optional) receives the path of each file or
+// directory that was written, in the order of OutputOptions.
 absl::Status WriteRunOutputs(const report::RunReport& report,
-                             const OutputOptions& options);
+                             const OutputOptions& options,
+                             std::vector<std::string>* written = nullptr);
 
-// 130 interrupted; 2 if any result is a harness error; with a baseline
-// applied, 1 when any result differs from it, else 0; without, 1 when any
-// result failed or timed out, else 0.
-int RunExitCode(const report::RunReport& report, bool baseline_applied);
+// The exit status of `gauntlet run` for `report` (report::DecideGate):
+// interrupted; 2 harness error; 1 failures (or baseline differences) at or
+// above --fail-on; 3 the client could not be judged; else 0.
+int RunExitCode(const report::RunReport& report,
+                const report::GateOptions& gate = {});
 
 }  // namespace gauntlet::runner
 

@@ -399,15 +399,30 @@ report::RunReport ScenarioRunner::Run(
       while (!CancelRequested()) {
         const std::size_t i = next.fetch_add(1);
         if (i >= jobs.size()) break;
+        const scenario::Scenario& s = *jobs[i].scenario;
+        ProgressEvent event;
+        event.scenario_id = s.id;
+        event.repeat_index = jobs[i].repeat_index;
+        event.timeout = TimeoutFor(s);
+        event.total = total;
+        if (progress) {
+          std::lock_guard<std::mutex> lock(mu);
+          event.done = done;
+          progress(event);
+        }
         bool cancelled = false;
-        report::ScenarioResult r = RunScenario(
-            *jobs[i].scenario, jobs[i].repeat_index, controls_failed,
-            &cancelled);
+        report::ScenarioResult r =
+            RunScenario(s, jobs[i].repeat_index, controls_failed, &cancelled);
         // A run the cancel flag cut short says nothing about the client.
         if (cancelled) break;
         std::lock_guard<std::mutex> lock(mu);
         ++done;
-        if (progress) progress(done, total, r);
+        if (progress) {
+          event.kind = ProgressEvent::Kind::kFinished;
+          event.done = done;
+          event.result = &r;
+          progress(event);
+        }
         slots[i] = std::move(r);
       }
     };

@@ -29,6 +29,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -79,10 +80,27 @@ struct RunnerOptions {
   std::string gauntlet_version;
 };
 
-// Called after each finished scenario run, from a worker thread but never
-// concurrently: `done` of `total` planned runs are finished.
-using ProgressCallback = std::function<void(
-    int done, int total, const report::ScenarioResult& result)>;
+// What a run reports as it goes: a scenario run is starting (its client is
+// about to start), or it finished. A run the cancel flag cuts short gets no
+// kFinished event.
+struct ProgressEvent {
+  enum class Kind { kStarted, kFinished };
+  Kind kind = Kind::kStarted;
+  std::string_view scenario_id;
+  int repeat_index = 0;
+  // The client's timeout for this run: the scenario's own, else the run's.
+  std::chrono::milliseconds timeout{0};
+  // Runs finished so far (including this one for kFinished), and planned.
+  int done = 0;
+  int total = 0;
+  // The result, for kFinished only (valid during the call).
+  const report::ScenarioResult* result = nullptr;
+};
+
+// Called from the worker threads, but never concurrently (the runner holds a
+// lock around each call) and never after Run returns; a slow callback holds
+// up the workers, so it should only print.
+using ProgressCallback = std::function<void(const ProgressEvent& event)>;
 
 class ScenarioRunner {
  public:

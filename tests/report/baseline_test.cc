@@ -76,7 +76,9 @@ TEST(BaselineTest, DifferencesMissingEntriesAndNotRun) {
   b.expected["control/good-server@opportunistic"] = verdict::VerdictKind::kPass;
 
   const BaselineComparison cmp = ApplyBaseline(report, b);
-  EXPECT_EQ(cmp.differences, 2);
+  // Two results differ, and the entry that did not run is a difference too:
+  // nothing says --filter left it out.
+  EXPECT_EQ(cmp.differences, 3);
   EXPECT_THAT(cmp.not_run, ElementsAre("downgrade/old-tls"));
   EXPECT_TRUE(report.results[1].differs_from_baseline);
   EXPECT_EQ(report.results[1].baseline_expected, "pass");
@@ -86,8 +88,62 @@ TEST(BaselineTest, DifferencesMissingEntriesAndNotRun) {
   EXPECT_FALSE(report.results[6].differs_from_baseline);
   ASSERT_EQ(report.notes.size(), 1u);
   EXPECT_EQ(report.notes[0],
-            "baseline entry \"downgrade/old-tls\" (expected fail) was not run");
-  EXPECT_EQ(Summarize(report).baseline_diffs, 2);
+            "baseline entry \"downgrade/old-tls\" (expected fail) was not "
+            "run: a difference (no such scenario: rewrite the baseline with "
+            "--write-baseline if it was renamed or removed)");
+  EXPECT_TRUE(report.baseline_applied);
+  ASSERT_EQ(report.baseline_not_run.size(), 1u);
+  EXPECT_FALSE(report.baseline_not_run[0].excluded_by_filter);
+  EXPECT_EQ(report.baseline_not_run[0].severity, scenario::Severity::kCritical);
+  const Summary s = Summarize(report);
+  EXPECT_EQ(s.baseline_diffs, 2);
+  EXPECT_EQ(s.baseline_missing, 1);
+}
+
+TEST(BaselineTest, EntriesFilterLeftOutAreNotDifferences) {
+  RunReport report = SampleReport();
+  Baseline b = BaselineFromReport(report);
+  b.expected["downgrade/old-tls"] = verdict::VerdictKind::kFail;
+  b.expected["proto/selected@opportunistic"] = verdict::VerdictKind::kPass;
+  BaselineScope scope;
+  scope.source = "b.json";
+  scope.excluded_by_filter = {"downgrade/old-tls"};
+  scope.severity = {{"downgrade/old-tls", scenario::Severity::kHigh},
+                    {"proto/selected", scenario::Severity::kLow}};
+  const BaselineComparison cmp = ApplyBaseline(report, b, scope);
+  // Only the selected one that did not run counts.
+  EXPECT_EQ(cmp.differences, 1);
+  EXPECT_THAT(cmp.not_run,
+              ElementsAre("downgrade/old-tls", "proto/selected@opportunistic"));
+  EXPECT_EQ(report.baseline_source, "b.json");
+  ASSERT_EQ(report.baseline_not_run.size(), 2u);
+  EXPECT_TRUE(report.baseline_not_run[0].excluded_by_filter);
+  EXPECT_FALSE(report.baseline_not_run[1].excluded_by_filter);
+  EXPECT_EQ(report.baseline_not_run[1].severity, scenario::Severity::kLow);
+  EXPECT_THAT(
+      report.notes,
+      ElementsAre(HasSubstr("--filter left it out"),
+                  HasSubstr("a difference (the scenario was selected)")));
+  EXPECT_EQ(Summarize(report).baseline_missing, 1);
+  EXPECT_EQ(BaselineKeyId("proto/selected@opportunistic"), "proto/selected");
+  EXPECT_EQ(BaselineKeyId("proto/x@nonsense"), "proto/x@nonsense");
+  EXPECT_EQ(BaselineKeyId("cert/expired"), "cert/expired");
+}
+
+TEST(BaselineTest, KnownNewAndFixedAreCounted) {
+  RunReport report = SampleReport();
+  Baseline b = BaselineFromReport(report);
+  // Known: the failure and the timeout. New: the harness error (the
+  // baseline expected a pass). Fixed: the pass (the baseline expected fail).
+  b.expected["inject/after-starttls"] = verdict::VerdictKind::kPass;
+  b.expected["control/good-server"] = verdict::VerdictKind::kFail;
+  ApplyBaseline(report, b);
+  const Summary s = Summarize(report);
+  EXPECT_EQ(s.known, 2);
+  EXPECT_EQ(s.new_failures, 1);
+  EXPECT_EQ(s.fixed, 1);
+  EXPECT_TRUE(KnownFailure(report.results[1]));
+  EXPECT_TRUE(FixedSinceBaseline(report.results[0]));
 }
 
 TEST(BaselineTest, RepeatsAreSavedAsTheirWorstVerdict) {

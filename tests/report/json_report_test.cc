@@ -59,12 +59,21 @@ TEST(JsonReportTest, MatchesTheDocumentedShape) {
   const RunReport report = SampleReport();
   const json doc = Parse(report);
   ExpectShape(doc,
-              {{"schema", T::kString}, {"gauntlet_version", T::kString},
-               {"client", T::kObject}, {"policy", T::kString},
-               {"started", T::kString}, {"wall_ms", T::kNumber},
-               {"harness_cpu_ms", T::kNumber}, {"jobs", T::kInt}, {"interrupted", T::kBool},
-               {"planned", T::kInt}, {"notes", T::kArray},
-               {"summary", T::kObject}, {"results", T::kArray}},
+              {{"schema", T::kString},
+               {"gauntlet_version", T::kString},
+               {"client", T::kObject},
+               {"policy", T::kString},
+               {"started", T::kString},
+               {"wall_ms", T::kNumber},
+               {"harness_cpu_ms", T::kNumber},
+               {"jobs", T::kInt},
+               {"interrupted", T::kBool},
+               {"planned", T::kInt},
+               {"notes", T::kArray},
+               {"fail_on", T::kString},
+               {"summary", T::kObject},
+               {"baseline", T::kNullableObject},
+               {"results", T::kArray}},
               "report");
   EXPECT_EQ(doc["schema"], "gauntlet-report/1");
   // Written in schema order, "schema" first.
@@ -75,10 +84,17 @@ TEST(JsonReportTest, MatchesTheDocumentedShape) {
   ExpectShape(doc["client"], {{"name", T::kString}, {"command", T::kString}},
               "client");
   EXPECT_EQ(doc["client"]["command"], report.client_command);
-  EXPECT_EQ(doc["summary"],
-            json({{"total", 6}, {"passed", 1}, {"failed", 1}, {"skipped", 1},
-                  {"inconclusive", 1}, {"timeout", 1}, {"error", 1},
-                  {"differs_from_baseline", 0}}));
+  EXPECT_EQ(doc["summary"], json({{"total", 6},
+                                  {"passed", 1},
+                                  {"failed", 1},
+                                  {"skipped", 1},
+                                  {"inconclusive", 1},
+                                  {"timeout", 1},
+                                  {"error", 1},
+                                  {"differs_from_baseline", 0},
+                                  {"below_fail_on", 0}}));
+  EXPECT_EQ(doc["fail_on"], "info");
+  EXPECT_TRUE(doc["baseline"].is_null());
   ASSERT_EQ(doc["results"].size(), report.results.size());
   for (std::size_t i = 0; i < report.results.size(); ++i) {
     const json& r = doc["results"][i];
@@ -271,6 +287,34 @@ TEST(JsonReportTest, WritesAFileThatReadsBack) {
   absl::StatusOr<ReportVerdicts> back = ReadReportVerdictsFile(dir.File("r.json"));
   ASSERT_TRUE(back.ok()) << back.status();
   EXPECT_EQ(back->verdicts.size(), 6u);
+}
+
+TEST(JsonReportTest, BaselineAndFailOnAreRecorded) {
+  RunReport report = SampleReport();
+  report.fail_on = scenario::Severity::kCritical;
+  report.baseline_applied = true;
+  report.baseline_source = "b.json";
+  report.results[1].baseline_expected = "fail";
+  report.results[0].baseline_expected = "timeout";
+  report.results[0].differs_from_baseline = true;
+  BaselineEntryNotRun gone;
+  gone.key = "proto/gone";
+  gone.expected = verdict::VerdictKind::kFail;
+  gone.severity = scenario::Severity::kLow;
+  report.baseline_not_run.push_back(gone);
+  const json doc = Parse(report);
+  EXPECT_EQ(doc["fail_on"], "critical");
+  // The failure and the timeout (severity high) are below critical.
+  EXPECT_EQ(doc["summary"]["below_fail_on"], 2);
+  EXPECT_EQ(doc["baseline"],
+            json({{"source", "b.json"},
+                  {"known", 1},
+                  {"new", 2},
+                  {"fixed", 1},
+                  {"not_run", json::array({{{"key", "proto/gone"},
+                                            {"expected", "fail"},
+                                            {"excluded_by_filter", false},
+                                            {"severity", "low"}}})}}));
 }
 
 }  // namespace

@@ -109,6 +109,56 @@ TEST(JunitTest, CountsNamesAndFailures) {
   ExpectXmllintAccepts(xml);
 }
 
+std::string Property(pugi::xml_node suite, const std::string& name) {
+  for (pugi::xml_node p : suite.child("properties").children("property")) {
+    if (name == p.attribute("name").value())
+      return p.attribute("value").value();
+  }
+  return "(missing)";
+}
+
+TEST(JunitTest, InconclusiveIsCountedApartFromSkips) {
+  const RunReport report = SampleReport();
+  pugi::xml_document doc;
+  const std::string xml = Junit(report);
+  ASSERT_TRUE(doc.load_string(xml.c_str())) << xml;
+  pugi::xml_node suite = doc.child("testsuites").child("testsuite");
+  // Both are <skipped> elements (JUnit has nothing else for them), so the
+  // "skipped" attribute counts both; the properties tell them apart.
+  EXPECT_EQ(suite.attribute("skipped").as_int(), 2);
+  EXPECT_EQ(Property(suite, "inconclusive"), "1");
+  EXPECT_EQ(Property(suite, "skip"), "1");
+  EXPECT_EQ(Property(suite, "fail_on"), "info");
+  EXPECT_EQ(Property(suite, "below_fail_on"), "0");
+  EXPECT_EQ(Property(suite, "baseline"), "(missing)");
+}
+
+TEST(JunitTest, FailureSaysItsSeverityAndWhetherItGates) {
+  RunReport report = SampleReport();
+  report.results[1].severity = scenario::Severity::kLow;
+  report.fail_on = scenario::Severity::kHigh;
+  report.baseline_applied = true;
+  report.baseline_source = "b.json";
+  report.results[4].baseline_expected = "timeout";
+  pugi::xml_document doc;
+  const std::string xml = Junit(report);
+  ASSERT_TRUE(doc.load_string(xml.c_str())) << xml;
+  pugi::xml_node suite = doc.child("testsuites").child("testsuite");
+  std::vector<pugi::xml_node> cases;
+  for (pugi::xml_node tc : suite.children("testcase")) cases.push_back(tc);
+  ASSERT_EQ(cases.size(), 6u);
+  EXPECT_THAT(std::string(cases[1].child("failure").text().get()),
+              StartsWith("Severity: low (below --fail-on high: reported, not "
+                         "failing the run)\nExpected: "));
+  EXPECT_THAT(std::string(cases[4].child("failure").text().get()),
+              StartsWith("Severity: high (known, in baseline)\n"));
+  EXPECT_EQ(Property(suite, "fail_on"), "high");
+  EXPECT_EQ(Property(suite, "below_fail_on"), "1");
+  EXPECT_EQ(Property(suite, "baseline"), "b.json");
+  EXPECT_EQ(Property(suite, "baseline_known"), "1");
+  EXPECT_EQ(Property(suite, "baseline_new"), "2");
+}
+
 TEST(JunitTest, WellFormedWithNulControlAndNonUtf8Bytes) {
   RunReport report = SampleReport();
   ScenarioResult& r = report.results[1];

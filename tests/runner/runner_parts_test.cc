@@ -9,10 +9,13 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "harness/report/gate.h"
 #include "harness/report/run_result.h"
 #include "harness/runner/interrupt.h"
 #include "harness/runner/policy_placeholder.h"
@@ -77,24 +80,261 @@ report::ScenarioResult Result(const std::string& id, VerdictKind v,
   return r;
 }
 
-TEST(RunExitCode, MapsVerdictsToExitStatus) {
+// One result of a run, for the exit-status table.
+struct R {
+  VerdictKind verdict;
+  scenario::ScenarioKind kind = scenario::ScenarioKind::kAttack;
+  scenario::Severity severity = scenario::Severity::kHigh;
+  // With a baseline: what it expects (nullptr: no entry).
+  const char* expected = nullptr;
+};
+constexpr auto kControl = scenario::ScenarioKind::kControl;
+constexpr auto kLow = scenario::Severity::kLow;
+constexpr auto kMedium = scenario::Severity::kMedium;
+constexpr auto kHigh = scenario::Severity::kHigh;
+constexpr auto kInfo = scenario::Severity::kInfo;
+
+struct ExitCase {
+  const char* name;
+  std::vector<R> results;
+  int want;
+  // A substring of the gate's reason.
+  const char* why = "";
+  scenario::Severity fail_on = scenario::Severity::kInfo;
+  bool baseline = false;
+  // Baseline entries that did not run: (excluded by --filter, severity).
+  std::vector<std::pair<bool, scenario::Severity>> not_run = {};
+  bool interrupted = false;
+  bool baseline_written = false;
+};
+
+report::RunReport MakeReport(const ExitCase& c) {
   report::RunReport report;
-  report.results = {Result("a/x", VerdictKind::kPass),
-                    Result("a/y", VerdictKind::kSkip),
-                    Result("a/z", VerdictKind::kInconclusive)};
-  EXPECT_EQ(RunExitCode(report, false), kExitOk);
-  report.results.push_back(Result("b/t", VerdictKind::kTimeout));
-  EXPECT_EQ(RunExitCode(report, false), kExitFailures);
-  report.results.back() = Result("b/f", VerdictKind::kFail);
-  EXPECT_EQ(RunExitCode(report, false), kExitFailures);
-  // With a baseline only differences count.
-  EXPECT_EQ(RunExitCode(report, true), kExitOk);
-  report.results.back().differs_from_baseline = true;
-  EXPECT_EQ(RunExitCode(report, true), kExitFailures);
-  report.results.push_back(Result("c/e", VerdictKind::kError));
-  EXPECT_EQ(RunExitCode(report, false), kExitUsageOrHarness);
-  report.interrupted = true;
-  EXPECT_EQ(RunExitCode(report, false), kExitInterrupted);
+  report.fail_on = c.fail_on;
+  report.interrupted = c.interrupted;
+  report.baseline_applied = c.baseline;
+  report.baseline_source = "b.json";
+  int i = 0;
+  for (const R& r : c.results) {
+    report::ScenarioResult res = Result(
+        (r.kind == kControl ? "control/" : "attack/") + std::to_string(i++),
+        r.verdict);
+    res.kind = r.kind;
+    res.severity = r.severity;
+    if (c.baseline) {
+      if (r.expected != nullptr) res.baseline_expected = r.expected;
+      res.differs_from_baseline = r.expected == nullptr ||
+                                  verdict::VerdictName(r.verdict) != r.expected;
+    }
+    report.results.push_back(std::move(res));
+  }
+  for (const auto& [excluded, severity] : c.not_run) {
+    report::BaselineEntryNotRun e;
+    e.key = "gone/" + std::to_string(i++);
+    e.expected = VerdictKind::kFail;
+    e.excluded_by_filter = excluded;
+    e.severity = severity;
+    report.baseline_not_run.push_back(e);
+  }
+  return report;
+}
+
+TEST(RunExitCode, FollowsTheGateInOrder) {
+  const VerdictKind P = VerdictKind::kPass, F = VerdictKind::kFail,
+                    S = VerdictKind::kSkip, I = VerdictKind::kInconclusive,
+                    T = VerdictKind::kTimeout, E = VerdictKind::kError;
+  const std::vector<ExitCase> cases = {
+      {"all pass", {{P, kControl, kInfo}, {P}, {P}}, kExitOk, "as expected"},
+      {"never connects: controls and attacks inconclusive",
+       {{I, kControl, kInfo}, {I}, {I}},
+       kExitNotJudged,
+       "control scenario"},
+      {"a control fails, attacks pass",
+       {{F, kControl, kInfo}, {P}},
+       kExitNotJudged,
+       "control"},
+      {"a control times out",
+       {{T, kControl, kInfo}, {P}},
+       kExitNotJudged,
+       "control"},
+      {"only controls, one fails",
+       {{F, kControl, kInfo}},
+       kExitNotJudged,
+       "control"},
+      {"an attack fails",
+       {{P, kControl, kInfo}, {F}, {P}},
+       kExitFailures,
+       "1 failure at or above --fail-on info"},
+      {"an attack times out",
+       {{P, kControl, kInfo}, {T}},
+       kExitFailures,
+       "1 failure"},
+      {"a finding beats failed controls",
+       {{I, kControl, kInfo}, {F}},
+       kExitFailures,
+       "1 failure"},
+      {"every result skipped (exit 89)",
+       {{S, kControl, kInfo}, {S}, {S}},
+       kExitNotJudged,
+       "every scenario was skipped"},
+      {"no attack passed or failed",
+       {{P, kControl, kInfo}, {S}, {I}},
+       kExitNotJudged,
+       "no attack scenario produced a pass or a fail"},
+      {"attacks judged by a timeout",
+       {{P, kControl, kInfo}, {T, {}, kLow}, {S}},
+       kExitOk,
+       "below --fail-on medium",
+       kMedium},
+      {"only controls, all pass",
+       {{P, kControl, kInfo}, {P, kControl, kInfo}},
+       kExitOk},
+      {"only controls, one passes one skips",
+       {{P, kControl, kInfo}, {S, kControl, kInfo}},
+       kExitOk},
+      {"only controls, none passes",
+       {{S, kControl, kInfo}},
+       kExitNotJudged,
+       "skipped"},
+      {"no result at all", {}, kExitNotJudged, "no scenario"},
+      {"a harness error beats failures",
+       {{P, kControl, kInfo}, {F}, {E}},
+       kExitUsageOrHarness,
+       "harness error"},
+      {"interrupted beats everything",
+       {{E}, {F}},
+       kExitInterrupted,
+       "",
+       kInfo,
+       false,
+       {},
+       true},
+      // --fail-on.
+      {"a low failure fails by default",
+       {{P, kControl, kInfo}, {F, {}, kLow}},
+       kExitFailures,
+       "--fail-on info"},
+      {"a low failure below --fail-on medium",
+       {{P, kControl, kInfo}, {F, {}, kLow}, {P}},
+       kExitOk,
+       "1 failure below --fail-on medium",
+       kMedium},
+      {"a medium failure at --fail-on medium",
+       {{P, kControl, kInfo}, {F, {}, kMedium}},
+       kExitFailures,
+       "",
+       kMedium},
+      {"a high timeout at --fail-on high",
+       {{P, kControl, kInfo}, {T}},
+       kExitFailures,
+       "",
+       kHigh},
+      {"--fail-on does not hide failed controls",
+       {{F, kControl, kInfo}, {P}},
+       kExitNotJudged,
+       "control",
+       kHigh},
+      // --baseline.
+      {"baseline: known failures only",
+       {{P, kControl, kInfo, "pass"},
+        {F, {}, kHigh, "fail"},
+        {P, {}, kHigh, "pass"}},
+       kExitOk,
+       "1 known failure",
+       kInfo,
+       true},
+      {"baseline: a new failure",
+       {{P, kControl, kInfo, "pass"}, {F, {}, kHigh, "pass"}},
+       kExitFailures,
+       "1 difference from the baseline b.json",
+       kInfo,
+       true},
+      {"baseline: a fix is a difference",
+       {{P, kControl, kInfo, "pass"}, {P, {}, kHigh, "fail"}},
+       kExitFailures,
+       "difference",
+       kInfo,
+       true},
+      {"baseline: a result without an entry",
+       {{P, kControl, kInfo, "pass"}, {P}},
+       kExitFailures,
+       "difference",
+       kInfo,
+       true},
+      {"baseline: a difference below --fail-on",
+       {{P, kControl, kInfo, "pass"}, {F, {}, kLow, "pass"}},
+       kExitOk,
+       "below it reported but not counted",
+       kMedium,
+       true},
+      {"baseline: an entry that should have run",
+       {{P, kControl, kInfo, "pass"}, {P, {}, kHigh, "pass"}},
+       kExitFailures,
+       "1 entry did not run",
+       kInfo,
+       true,
+       {{false, kHigh}}},
+      {"baseline: an entry --filter left out",
+       {{P, kControl, kInfo, "pass"}, {P, {}, kHigh, "pass"}},
+       kExitOk,
+       "",
+       kInfo,
+       true,
+       {{true, kHigh}}},
+      {"baseline: a missing entry below --fail-on",
+       {{P, kControl, kInfo, "pass"}, {P, {}, kHigh, "pass"}},
+       kExitOk,
+       "",
+       kMedium,
+       true,
+       {{false, kLow}}},
+      {"baseline: an unknown scenario counts whatever --fail-on",
+       {{P, kControl, kInfo, "pass"}, {P, {}, kHigh, "pass"}},
+       kExitFailures,
+       "",
+       scenario::Severity::kCritical,
+       true,
+       {{false, scenario::Severity::kCritical}}},
+      {"baseline: no difference, but the controls failed (as before)",
+       {{I, kControl, kInfo, "inconclusive"}, {I, {}, kHigh, "inconclusive"}},
+       kExitNotJudged,
+       "control",
+       kInfo,
+       true},
+      {"baseline: a harness error",
+       {{E, {}, kHigh, "error"}},
+       kExitUsageOrHarness,
+       "",
+       kInfo,
+       true},
+      // --write-baseline: the file was written.
+      {"write-baseline: failures are now known",
+       {{P, kControl, kInfo}, {F}},
+       kExitOk,
+       "baseline written to",
+       kInfo,
+       false,
+       {},
+       false,
+       true},
+      {"write-baseline: the client still could not be judged",
+       {{I, kControl, kInfo}, {I}},
+       kExitNotJudged,
+       "control",
+       kInfo,
+       false,
+       {},
+       false,
+       true},
+  };
+  for (const ExitCase& c : cases) {
+    const report::RunReport report = MakeReport(c);
+    report::GateOptions gate;
+    if (c.baseline_written) gate.baseline_written = "new.json";
+    EXPECT_EQ(RunExitCode(report, gate), c.want) << c.name;
+    EXPECT_THAT(report::DecideGate(report, gate).reason, HasSubstr(c.why))
+        << c.name;
+  }
 }
 
 TEST(RunOutputs, TranscriptFileNames) {
