@@ -15,6 +15,7 @@
 #include "absl/time/time.h"
 #include "harness/cli/cli_common.h"
 #include "harness/cli/commands.h"
+#include "harness/cli/preflight.h"
 #include "harness/report/baseline.h"
 #include "harness/report/console.h"
 #include "harness/runner/client_command.h"
@@ -142,7 +143,9 @@ CLI::App* AddRunCommand(CLI::App& app, RunCliOptions& o) {
                   "Write report.json, junit.xml and transcripts of failures "
                   "here");
   cmd->add_option("--junit", o.junit_file, "Write a JUnit XML report");
-  cmd->add_option("--json", o.json_file, "Write a JSON report");
+  cmd->add_option("--json", o.json_file,
+                  "Write a JSON report; '-' writes it to stdout (the console "
+                  "report then goes to stderr)");
   cmd->add_option("--baseline", o.baseline,
                   "Expected verdicts: exit 1 only on a difference from them");
   cmd->add_option("--write-baseline", o.write_baseline,
@@ -201,6 +204,9 @@ int RunRun(const RunCliOptions& o) {
     if (!templ.ok()) return Usage(templ.status().message());
     options.command.template_text = *templ;
   }
+  if (absl::Status s = PreflightRun(o, options.command); !s.ok()) {
+    return Usage(s.message());
+  }
   options.jobs = o.jobs > 0 ? o.jobs
                             : std::clamp(static_cast<int>(
                                              std::thread::hardware_concurrency()),
@@ -244,14 +250,16 @@ int RunRun(const RunCliOptions& o) {
   report::ConsoleOptions console;
   console.color = StdoutColor(o.no_color);
   console.verbose = o.verbose;
-  std::cout << report::FormatConsoleReport(result, console) << std::flush;
+  ConsoleStream(o) << report::FormatConsoleReport(result, console)
+                   << std::flush;
 
   runner::OutputOptions outputs;
   outputs.report_dir = o.report_dir;
-  outputs.json_file = o.json_file;
+  outputs.json_file = JsonFileToWrite(o);
   outputs.junit_file = o.junit_file;
   outputs.write_baseline = o.write_baseline;
-  const absl::Status written = runner::WriteRunOutputs(result, outputs);
+  absl::Status written = runner::WriteRunOutputs(result, outputs);
+  written.Update(WriteJsonToStdoutIfAsked(o, result));
   if (!o.write_baseline.empty() && result.interrupted) {
     PrintError("the run was interrupted: baseline " + o.write_baseline +
                " not written");
