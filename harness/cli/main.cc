@@ -94,7 +94,7 @@ int main(int argc, char** argv) {
     // --help and --version print and succeed; every other parse error is
     // one escaped line (it may quote the user's arguments) and status 2.
     if (e.get_exit_code() == 0) return app.exit(e);
-    PrintError(std::string(e.what()) + " (see --help)");
+    PrintError(Safe(e.what()) + " (see --help)");
     return gauntlet::runner::kExitUsageOrHarness;
   }
   if (list->parsed()) return RunList(list_options);
