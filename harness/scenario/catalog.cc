@@ -51,17 +51,18 @@ absl::Status ListScenarioFiles(const std::string& dir,
   std::error_code ec;
   if (!fs::is_directory(dir, ec) || ec) {
     return absl::NotFoundError(
-        absl::StrCat(dir, ": not a directory of scenario files"));
+        absl::StrCat(text::SanitizeText(dir), ": not a directory of scenario files"));
   }
   const fs::path root(dir);
   fs::recursive_directory_iterator it(
       root, fs::directory_options::skip_permission_denied, ec);
-  if (ec) return absl::PermissionDeniedError(absl::StrCat(dir, ": ", ec.message()));
+  if (ec) return absl::PermissionDeniedError(
+        absl::StrCat(text::SanitizeText(dir), ": ", ec.message()));
   for (const fs::recursive_directory_iterator end; it != end;
        it.increment(ec)) {
     if (ec) {
       return absl::PermissionDeniedError(
-          absl::StrCat(dir, ": cannot list: ", ec.message()));
+          absl::StrCat(text::SanitizeText(dir), ": cannot list: ", ec.message()));
     }
     const fs::directory_entry& entry = *it;
     std::error_code type_ec;
@@ -77,7 +78,7 @@ absl::Status ListScenarioFiles(const std::string& dir,
   }
   if (ec) {
     return absl::PermissionDeniedError(
-        absl::StrCat(dir, ": cannot list: ", ec.message()));
+        absl::StrCat(text::SanitizeText(dir), ": cannot list: ", ec.message()));
   }
   return absl::OkStatus();
 }
@@ -152,7 +153,7 @@ absl::StatusOr<Catalog> LoadCatalog(const std::vector<std::string>& dirs) {
     if (files.size() + found.size() > kMaxCatalogFiles) {
       return absl::ResourceExhaustedError(
           absl::StrCat("more than ", kMaxCatalogFiles, " scenario files in ",
-                       absl::StrJoin(dirs, ", ")));
+                       text::SanitizeText(absl::StrJoin(dirs, ", "))));
     }
     files.insert(files.end(), found.begin(), found.end());
   }
@@ -170,9 +171,10 @@ absl::StatusOr<Catalog> LoadCatalog(const std::vector<std::string>& dirs) {
   std::vector<Scenario> scenarios;
   for (std::size_t i = 0; i < files.size(); ++i) {
     if (i > 0 && files[i].id == files[i - 1].id) {
-      report(absl::StrCat(files[i].path, ": duplicate scenario id \"",
-                          files[i].id, "\" (also defined by ",
-                          files[i - 1].path, ")"));
+      report(text::SanitizeText(
+          absl::StrCat(files[i].path, ": duplicate scenario id \"",
+                       files[i].id, "\" (also defined by ", files[i - 1].path,
+                       ")")));
       continue;
     }
     absl::StatusOr<Scenario> loaded =
