@@ -336,6 +336,22 @@ TEST(LoadCatalog, ReportsEveryBadFileWithItsPosition) {
                              ":7:1: unknown key \"sevrity\""));
 }
 
+TEST(LoadCatalog, NamesInErrorsAreEscaped) {
+  auto missing = LoadCatalog({"/nonexistent/\x1b[2Jx"});
+  ASSERT_FALSE(missing.ok());
+  EXPECT_THAT(std::string(missing.status().message()),
+              HasSubstr("/nonexistent/\\x1b[2Jx"));
+  TempDir a;
+  TempDir b;
+  a.Write("\x1b[31m.toml", Minimal("\x1b[31m"));
+  b.Write("\x1b[31m.toml", Minimal("\x1b[31m"));
+  auto duplicate = LoadCatalog({a.path().string(), b.path().string()});
+  ASSERT_FALSE(duplicate.ok());
+  const std::string msg(duplicate.status().message());
+  EXPECT_THAT(msg, HasSubstr("duplicate scenario id \"\\x1b[31m\""));
+  EXPECT_EQ(msg.find('\x1b'), std::string::npos) << msg;
+}
+
 TEST(LoadCatalog, MissingDirectoryIsNotFound) {
   auto catalog = LoadCatalog({"/nonexistent/gauntlet-scenarios"});
   ASSERT_FALSE(catalog.ok());
