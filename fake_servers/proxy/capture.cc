@@ -6,6 +6,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "fake_servers/server/message_summary.h"
+#include "harness/common/text_escape.h"
 
 namespace gauntlet::proxy {
 
@@ -28,8 +29,18 @@ std::string Printable(absl::string_view text, std::size_t max_len) {
     } else if (c == '\n') {
       out += "\\n";
     } else if (c >= 0x80) {
-      // UTF-8 stays readable; the terminal can render it.
-      out.push_back(static_cast<char>(c));
+      // Valid UTF-8 stays readable; C1 controls (U+0080..U+009F, which a
+      // terminal acts on like ESC) and bytes that are not UTF-8 -- raw
+      // 0x80..0x9F included -- are escaped, by the rule every Gauntlet
+      // escaper shares (harness/common/text_escape.h).
+      const std::size_t len = gauntlet::text::PrintableUtf8Length(
+          std::string_view(text.data(), text.size()), i);
+      if (len > 0) {
+        out.append(text.data() + i, len);
+        i += len - 1;
+      } else {
+        absl::StrAppendFormat(&out, "\\x%02x", c);
+      }
     } else {
       absl::StrAppendFormat(&out, "\\x%02x", c);
     }

@@ -107,8 +107,10 @@ class SmtpTap {
 
 // "user=\"alice\" password=\"secret\"" with non-printable bytes escaped.
 std::string DescribeCredentials(const smtp::CapturedCredentials& c);
-// Printable form of untrusted text for the terminal (escapes control
-// bytes, caps the length).
+// Printable form of untrusted text for the terminal: backslash and '"'
+// escaped, C0 and C1 control characters and bytes that are not valid UTF-8
+// as \xNN (\r, \n for CR, LF), valid UTF-8 kept; at most about `max_len`
+// bytes, the rest counted.
 std::string Printable(absl::string_view text, std::size_t max_len = 200);
 
 }  // namespace gauntlet::proxy

@@ -78,7 +78,8 @@ class FakeSmtpServer::Impl {
  public:
   Impl(ServerOptions options, std::shared_ptr<const pki::TestPki> pki)
       : options_(std::move(options)),
-        recorder_(options_.max_transcript_bytes_per_connection),
+        recorder_(options_.max_transcript_bytes_per_connection,
+                  options_.observer),
         contexts_(std::move(pki)),
         acceptor_(io_),
         retry_timer_(io_) {}

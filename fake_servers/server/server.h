@@ -32,6 +32,7 @@
 #include "absl/status/statusor.h"
 #include "fake_servers/behavior.h"
 #include "fake_servers/pki/test_pki.h"
+#include "fake_servers/server/transcript_observer.h"
 #include "fake_servers/transcript.h"
 
 namespace gauntlet::fake::server {
@@ -51,6 +52,10 @@ struct ServerOptions {
   std::size_t max_transcript_bytes_per_connection = std::size_t{4} << 20;
   // The PKI whose chains the server presents. Null: Start() makes one.
   std::shared_ptr<const pki::TestPki> pki;
+  // Told about every transcript update as it is recorded (live views such
+  // as `gauntlet serve`); see transcript_observer.h for the threading
+  // contract. Empty: none.
+  TranscriptObserver observer;
 };
 
 class FakeSmtpServer {

@@ -5,9 +5,27 @@
 
 namespace gauntlet::fake::server {
 
-TranscriptRecorder::TranscriptRecorder(std::size_t max_bytes_per_connection)
+TranscriptRecorder::TranscriptRecorder(std::size_t max_bytes_per_connection,
+                                       TranscriptObserver observer)
     : start_(std::chrono::steady_clock::now()),
-      max_bytes_(max_bytes_per_connection) {}
+      max_bytes_(max_bytes_per_connection),
+      observer_(std::move(observer)) {}
+
+// Every recording method below changes the transcript under mu_, copies what
+// the observer needs (only when there is one), releases mu_, and only then
+// calls the observer: it may read the recorder, and a slow observer never
+// holds up other connections' recording.
+
+void TranscriptRecorder::NotifyMarker(
+    int index, const std::optional<SmtpEvent>& marker) const {
+  if (!observer_ || !marker.has_value()) return;
+  TranscriptUpdate u;
+  u.kind = TranscriptUpdate::Kind::kEvent;
+  u.connection = index;
+  u.t_us = marker->t_us;
+  u.event = &*marker;
+  observer_(u);
+}
 
 int64_t TranscriptRecorder::NowUs() const {
   return std::chrono::duration_cast<std::chrono::microseconds>(
@@ -16,13 +34,20 @@ int64_t TranscriptRecorder::NowUs() const {
 }
 
 int TranscriptRecorder::OpenConnection() {
-  std::lock_guard<std::mutex> lock(mu_);
-  Entry entry;
-  entry.transcript.index = static_cast<int>(entries_.size());
-  entry.transcript.accepted_us = NowUs();
-  entries_.push_back(std::move(entry));
-  cv_.notify_all();
-  return static_cast<int>(entries_.size()) - 1;
+  TranscriptUpdate u;
+  u.kind = TranscriptUpdate::Kind::kAccepted;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    Entry entry;
+    entry.transcript.index = static_cast<int>(entries_.size());
+    entry.transcript.accepted_us = NowUs();
+    u.connection = entry.transcript.index;
+    u.t_us = entry.transcript.accepted_us;
+    entries_.push_back(std::move(entry));
+    cv_.notify_all();
+  }
+  if (observer_) observer_(u);
+  return u.connection;
 }
 
 bool TranscriptRecorder::Charge(Entry& entry, std::size_t bytes) {
@@ -45,53 +70,133 @@ void TranscriptRecorder::AddWire(int index, Direction direction,
                                  Channel channel, SessionPhase phase,
                                  std::string_view bytes) {
   if (bytes.empty()) return;
-  std::lock_guard<std::mutex> lock(mu_);
-  Entry& entry = entries_.at(static_cast<std::size_t>(index));
-  if (!Charge(entry, bytes.size())) return;
-  WireChunk chunk;
-  chunk.t_us = NowUs();
-  chunk.direction = direction;
-  chunk.channel = channel;
-  chunk.phase = phase;
-  chunk.bytes.assign(bytes.data(), bytes.size());
-  entry.transcript.wire.push_back(std::move(chunk));
+  std::optional<WireChunk> copy;
+  std::optional<SmtpEvent> marker;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    Entry& entry = entries_.at(static_cast<std::size_t>(index));
+    const bool was_truncated = entry.truncated;
+    if (!Charge(entry, bytes.size())) {
+      if (observer_ && !was_truncated) marker = entry.transcript.events.back();
+    } else {
+      WireChunk chunk;
+      chunk.t_us = NowUs();
+      chunk.direction = direction;
+      chunk.channel = channel;
+      chunk.phase = phase;
+      chunk.bytes.assign(bytes.data(), bytes.size());
+      if (observer_) copy = chunk;
+      entry.transcript.wire.push_back(std::move(chunk));
+    }
+  }
+  NotifyMarker(index, marker);
+  if (copy.has_value()) {
+    TranscriptUpdate u;
+    u.kind = TranscriptUpdate::Kind::kWire;
+    u.connection = index;
+    u.t_us = copy->t_us;
+    u.wire = &*copy;
+    observer_(u);
+  }
 }
 
 void TranscriptRecorder::AddEvent(int index, SmtpEvent event) {
-  std::lock_guard<std::mutex> lock(mu_);
-  Entry& entry = entries_.at(static_cast<std::size_t>(index));
-  // A fixed overhead per event keeps a flood of empty lines bounded too.
-  constexpr std::size_t kEventOverhead = 64;
-  if (!Charge(entry, event.text.size() + event.verb.size() + kEventOverhead)) {
-    return;
+  std::optional<SmtpEvent> copy;
+  std::optional<SmtpEvent> marker;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    Entry& entry = entries_.at(static_cast<std::size_t>(index));
+    // A fixed overhead per event keeps a flood of empty lines bounded too.
+    constexpr std::size_t kEventOverhead = 64;
+    const bool was_truncated = entry.truncated;
+    if (!Charge(entry,
+                event.text.size() + event.verb.size() + kEventOverhead)) {
+      if (observer_ && !was_truncated) marker = entry.transcript.events.back();
+    } else {
+      if (event.t_us == 0) event.t_us = NowUs();
+      if (observer_) copy = event;
+      entry.transcript.events.push_back(std::move(event));
+    }
   }
-  if (event.t_us == 0) event.t_us = NowUs();
-  entry.transcript.events.push_back(std::move(event));
+  NotifyMarker(index, marker);
+  if (copy.has_value()) {
+    TranscriptUpdate u;
+    u.kind = TranscriptUpdate::Kind::kEvent;
+    u.connection = index;
+    u.t_us = copy->t_us;
+    u.event = &*copy;
+    observer_(u);
+  }
 }
 
 void TranscriptRecorder::AppendBytesAfterStarttls(int index,
                                                   std::string_view bytes) {
   if (bytes.empty()) return;
-  std::lock_guard<std::mutex> lock(mu_);
-  Entry& entry = entries_.at(static_cast<std::size_t>(index));
-  if (!Charge(entry, bytes.size())) return;
-  entry.transcript.bytes_after_starttls.append(bytes.data(), bytes.size());
+  bool recorded = false;
+  std::optional<SmtpEvent> marker;
+  int64_t t_us = 0;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    Entry& entry = entries_.at(static_cast<std::size_t>(index));
+    const bool was_truncated = entry.truncated;
+    if (!Charge(entry, bytes.size())) {
+      if (observer_ && !was_truncated) marker = entry.transcript.events.back();
+    } else {
+      entry.transcript.bytes_after_starttls.append(bytes.data(), bytes.size());
+      recorded = true;
+      t_us = NowUs();
+    }
+  }
+  NotifyMarker(index, marker);
+  if (recorded && observer_) {
+    TranscriptUpdate u;
+    u.kind = TranscriptUpdate::Kind::kBytesAfterStarttls;
+    u.connection = index;
+    u.t_us = t_us;
+    u.bytes = bytes;
+    observer_(u);
+  }
 }
 
 void TranscriptRecorder::UpdateTls(
     int index, const std::function<void(TlsFacts&)>& update) {
-  std::lock_guard<std::mutex> lock(mu_);
-  update(entries_.at(static_cast<std::size_t>(index)).transcript.tls);
+  std::optional<TlsFacts> copy;
+  int64_t t_us = 0;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    TlsFacts& tls = entries_.at(static_cast<std::size_t>(index)).transcript.tls;
+    update(tls);
+    if (observer_) {
+      copy = tls;
+      t_us = NowUs();
+    }
+  }
+  if (copy.has_value()) {
+    TranscriptUpdate u;
+    u.kind = TranscriptUpdate::Kind::kTls;
+    u.connection = index;
+    u.t_us = t_us;
+    u.tls = &*copy;
+    observer_(u);
+  }
 }
 
 void TranscriptRecorder::Close(int index, CloseKind kind) {
-  std::lock_guard<std::mutex> lock(mu_);
-  ConnectionTranscript& t =
-      entries_.at(static_cast<std::size_t>(index)).transcript;
-  if (t.close != CloseKind::kOpen) return;
-  t.close = kind;
-  t.closed_us = NowUs();
-  cv_.notify_all();
+  TranscriptUpdate u;
+  u.kind = TranscriptUpdate::Kind::kClosed;
+  u.connection = index;
+  u.close = kind;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    ConnectionTranscript& t =
+        entries_.at(static_cast<std::size_t>(index)).transcript;
+    if (t.close != CloseKind::kOpen) return;
+    t.close = kind;
+    t.closed_us = NowUs();
+    u.t_us = t.closed_us;
+    cv_.notify_all();
+  }
+  if (observer_) observer_(u);
 }
 
 bool TranscriptRecorder::IsClosed(int index) const {

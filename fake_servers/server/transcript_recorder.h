@@ -9,6 +9,9 @@
 //
 // Timestamps are microseconds on a steady clock since the recorder was made
 // (the server's start).
+//
+// An optional TranscriptObserver (transcript_observer.h) is told about each
+// update once it is recorded, outside the lock.
 
 #ifndef GAUNTLET_FAKE_SERVERS_SERVER_TRANSCRIPT_RECORDER_H_
 #define GAUNTLET_FAKE_SERVERS_SERVER_TRANSCRIPT_RECORDER_H_
@@ -20,8 +23,10 @@
 #include <deque>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <string_view>
 
+#include "fake_servers/server/transcript_observer.h"
 #include "fake_servers/transcript.h"
 
 namespace gauntlet::fake::server {
@@ -32,7 +37,8 @@ inline constexpr std::string_view kTruncationMarker =
 
 class TranscriptRecorder {
  public:
-  explicit TranscriptRecorder(std::size_t max_bytes_per_connection);
+  explicit TranscriptRecorder(std::size_t max_bytes_per_connection,
+                              TranscriptObserver observer = {});
 
   TranscriptRecorder(const TranscriptRecorder&) = delete;
   TranscriptRecorder& operator=(const TranscriptRecorder&) = delete;
@@ -71,9 +77,13 @@ class TranscriptRecorder {
   // budget is spent. Caller holds mu_.
   bool Charge(Entry& entry, std::size_t bytes);
   bool AllClosedLocked(int at_least) const;
+  // Tells the observer about a truncation marker that Charge() just added
+  // (a copy taken under mu_, passed here after it is released).
+  void NotifyMarker(int index, const std::optional<SmtpEvent>& marker) const;
 
   const std::chrono::steady_clock::time_point start_;
   const std::size_t max_bytes_;
+  const TranscriptObserver observer_;
   mutable std::mutex mu_;
   mutable std::condition_variable cv_;
   std::deque<Entry> entries_;

@@ -8,6 +8,7 @@
 #include "absl/strings/str_join.h"
 #include "fake_servers/behavior.h"
 #include "fake_servers/pki/cert_profile.h"
+#include "harness/common/text_escape.h"
 #include "harness/scenario/behavior_names.h"
 
 namespace gauntlet::cli {
@@ -33,9 +34,14 @@ bool HasStarttls(const std::vector<std::string>& caps) {
   return false;
 }
 
+// Capability lines come from a scenario file: one line each, but any other
+// byte (ESC included) is possible, so they are escaped for the terminal.
 std::string Capabilities(const std::vector<std::string>& caps) {
   if (caps.empty()) return "(none)";
-  return absl::StrJoin(caps, ", ");
+  std::vector<std::string> shown;
+  shown.reserve(caps.size());
+  for (const std::string& c : caps) shown.push_back(text::SanitizeText(c));
+  return absl::StrJoin(shown, ", ");
 }
 
 std::string AfterStarttlsText(fake::AfterStarttls a) {

@@ -1,5 +1,8 @@
 // Helpers shared by the `gauntlet` subcommands: loading the catalogue with
-// the user's directories, the path of this executable, colour decisions.
+// the user's directories, the path of this executable, colour decisions, and
+// escaping whatever untrusted text (scenario files, file names, the user's
+// own arguments) is printed: every subcommand prints through Safe/SafeProse
+// or PrintError, which use harness/common/text_escape.h.
 
 #ifndef GAUNTLET_HARNESS_CLI_CLI_COMMON_H_
 #define GAUNTLET_HARNESS_CLI_CLI_COMMON_H_
@@ -16,6 +19,9 @@
 namespace gauntlet::cli {
 
 // The built-in catalogue plus `user_dirs` (--scenarios), loaded together.
+// When the built-in catalogue cannot be found but `user_dirs` were given
+// (and GAUNTLET_SCENARIOS_DIR is not set), only they are loaded, after a
+// warning on stderr that says where the built-in one was looked for.
 absl::StatusOr<scenario::Catalog> LoadCatalogWithUserDirs(
     const std::vector<std::string>& user_dirs);
 
@@ -35,8 +41,16 @@ absl::StatusOr<std::string> SelfExePath();
 // Colour on stdout: a terminal, NO_COLOR unset, and no --no-color.
 bool StdoutColor(bool no_color);
 
-// Prints "gauntlet: <message>" to stderr.
+// `text` with control characters, C1 controls and invalid UTF-8 escaped
+// (\xNN), for one line of terminal output.
+std::string Safe(std::string_view text);
+// The same, keeping LF and TAB: for multi-line prose (descriptions).
+std::string SafeProse(std::string_view text);
+
+// Prints "gauntlet: <message>" to stderr, escaped as SafeProse does.
 void PrintError(absl::string_view message);
+// Prints "gauntlet: warning: <message>" to stderr, escaped likewise.
+void PrintWarning(absl::string_view message);
 
 // ANSI helpers (no-ops when `on` is false).
 std::string Bold(std::string_view text, bool on);

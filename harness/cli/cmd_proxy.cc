@@ -11,6 +11,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "fake_servers/proxy/proxy.h"
+#include "harness/cli/cli_common.h"
 #include "harness/cli/proxy_commands.h"
 #include "harness/runner/interrupt.h"
 
@@ -91,12 +92,20 @@ CLI::App* AddProxyCommand(CLI::App& app, ProxyOptions& o) {
   cmd->add_flag("--allow-non-loopback", o.allow_non_loopback,
                 "allow --listen on a non-loopback address");
   cmd->add_flag("--no-color", o.no_color, "no ANSI colours");
+  cmd->footer(
+      "The --transcript file holds what both legs carried (credentials "
+      "included) and is created mode 0600.\nExit status: 0 stopped after "
+      "--max-sessions, 130 stopped by Ctrl-C, 2 usage error or the proxy "
+      "could not start.");
   return cmd;
 }
 
 int RunProxy(const ProxyOptions& o) {
+  // Messages may quote the user's arguments: escaped (SafeProse).
   auto usage = [](absl::string_view message) {
-    std::cerr << "gauntlet proxy: " << message << "\n";
+    std::cerr << "gauntlet proxy: "
+              << SafeProse(std::string_view(message.data(), message.size()))
+              << "\n";
     return kExitUsage;
   };
   proxy::ProxyConfig c;
@@ -160,8 +169,10 @@ int RunProxy(const ProxyOptions& o) {
         tag = "info    ";
         break;
     }
+    // The text quotes what the client and the upstream sent (the tap
+    // escapes it already); escaped once more as a last line of defence.
     std::cout << when << " [session " << e.session << "] " << tag << " "
-              << e.text << std::endl;
+              << Safe(e.text) << std::endl;
   };
 
   absl::StatusOr<std::unique_ptr<proxy::MitmProxy>> p =

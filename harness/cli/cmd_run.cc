@@ -17,6 +17,7 @@
 #include "absl/time/time.h"
 #include "harness/cli/cli_common.h"
 #include "harness/cli/commands.h"
+#include "harness/cli/preflight.h"
 #include "harness/cli/run_progress.h"
 #include "harness/report/baseline.h"
 #include "harness/report/console.h"
@@ -196,7 +197,9 @@ CLI::App* AddRunCommand(CLI::App& app, RunCliOptions& o) {
                   "Write report.json, junit.xml and transcripts of failures "
                   "here");
   cmd->add_option("--junit", o.junit_file, "Write a JUnit XML report");
-  cmd->add_option("--json", o.json_file, "Write a JSON report");
+  cmd->add_option("--json", o.json_file,
+                  "Write a JSON report; '-' writes it to stdout (the console "
+                  "report then goes to stderr)");
   cmd->add_option("--baseline", o.baseline,
                   "Expected verdicts: exit 1 only on a difference from them "
                   "(a baseline entry that did not run is one, unless --filter "
@@ -277,6 +280,9 @@ int RunRun(const RunCliOptions& o) {
     if (!templ.ok()) return Usage(templ.status().message());
     options.command.template_text = *templ;
   }
+  if (absl::Status s = PreflightRun(o, options.command); !s.ok()) {
+    return Usage(s.message());
+  }
   options.jobs = o.jobs > 0 ? o.jobs
                             : std::clamp(static_cast<int>(
                                              std::thread::hardware_concurrency()),
@@ -302,7 +308,11 @@ int RunRun(const RunCliOptions& o) {
   const runner::ScenarioRunner& run = **made;
 
   report::ConsoleOptions console;
-  console.color = StdoutColor(o.no_color);
+  // The console report goes to stderr with `--json -`: colour follows it.
+  console.color = !o.no_color &&
+                  report::ColorWanted(&ConsoleStream(o) == &std::cerr
+                                          ? STDERR_FILENO
+                                          : STDOUT_FILENO);
   console.verbose = o.verbose;
   console.fail_on = *fail_on;
   console.failures_only = o.failures_only;
@@ -314,7 +324,7 @@ int RunRun(const RunCliOptions& o) {
   live_options.failures_only = o.failures_only;
   live_options.console = console;
   live_options.baseline = baseline.has_value() ? &*baseline : nullptr;
-  LiveProgress live(live_options, std::cout, std::cerr);
+  LiveProgress live(live_options, ConsoleStream(o), std::cerr);
   report::RunReport result = run.Run(*selected, live.Callback());
   live.Stop();
   if (result.interrupted) {
@@ -328,20 +338,21 @@ int RunRun(const RunCliOptions& o) {
                                             *baseline, o.baseline));
   }
 
-  std::cout << "\n"
-            << report::FormatSummaryLines(result, console)
-            << report::FormatRecap(result, console) << std::flush;
+  std::ostream& out = ConsoleStream(o);
+  out << "\n"
+      << report::FormatSummaryLines(result, console)
+      << report::FormatRecap(result, console) << std::flush;
 
   runner::OutputOptions outputs;
   outputs.report_dir = o.report_dir;
-  outputs.json_file = o.json_file;
+  outputs.json_file = JsonFileToWrite(o);
   outputs.junit_file = o.junit_file;
   outputs.write_baseline = o.write_baseline;
   std::vector<std::string> written;
-  const absl::Status wrote = runner::WriteRunOutputs(result, outputs, &written);
+  absl::Status wrote = runner::WriteRunOutputs(result, outputs, &written);
+  wrote.Update(WriteJsonToStdoutIfAsked(o, result));
   if (!written.empty()) {
-    std::cout << "Reports: " << absl::StrJoin(written, ", ") << "\n"
-              << std::flush;
+    out << "Reports: " << absl::StrJoin(written, ", ") << "\n" << std::flush;
   }
   if (!o.write_baseline.empty() && result.interrupted) {
     PrintError("the run was interrupted: baseline " + o.write_baseline +
@@ -350,7 +361,7 @@ int RunRun(const RunCliOptions& o) {
   if (!wrote.ok()) {
     PrintError(wrote.message());
     if (!result.interrupted) {
-      std::cout << "Exit status " << runner::kExitUsageOrHarness
+      out << "Exit status " << runner::kExitUsageOrHarness
                 << " (harness error): a report could not be written (see "
                    "the error above)\n"
                 << std::flush;
@@ -364,9 +375,8 @@ int RunRun(const RunCliOptions& o) {
   }
   const int status = runner::RunExitCode(result, gate);
   if (!result.interrupted) {
-    std::cout << report::FormatExitLine(report::DecideGate(result, gate),
-                                        status)
-              << std::flush;
+    out << report::FormatExitLine(report::DecideGate(result, gate), status)
+        << std::flush;
   }
   return status;
 }

@@ -1,4 +1,4 @@
-// `gauntlet show ID`: everything about one scenario.
+// `gauntlet show ID`: everything about one scenario (or JSON).
 #include <iostream>
 #include <string>
 
@@ -6,6 +6,7 @@
 #include "harness/cli/behavior_text.h"
 #include "harness/cli/cli_common.h"
 #include "harness/cli/commands.h"
+#include "harness/cli/scenario_facts.h"
 #include "harness/report/console.h"
 #include "harness/runner/run_outputs.h"
 #include "harness/scenario/scenario.h"
@@ -21,7 +22,14 @@ CLI::App* AddShowCommand(CLI::App& app, ShowOptions& o) {
       ->required();
   cmd->add_option("--scenarios", o.scenario_dirs,
                   "A directory of your own scenarios (repeatable)");
+  cmd->add_flag("--json", o.json,
+                "Print the same facts as JSON (id, title, description, tags, "
+                "severity, kind, references, timeout_ms, expectations, "
+                "server_behaviour, source)");
   cmd->add_flag("--no-color", o.no_color, "Never use colour");
+  cmd->footer(
+      "Exit status: 0 shown, 2 usage error, no such scenario, or a catalog "
+      "that does not load.");
   return cmd;
 }
 
@@ -32,23 +40,31 @@ int RunShow(const ShowOptions& o) {
     PrintError(s.status().message());
     return runner::kExitUsageOrHarness;
   }
+  const ScenarioSource source = SourceOf(*s, o.scenario_dirs);
+  if (o.json) {
+    std::cout << DumpJson(ScenarioJson(*s, source));
+    return runner::kExitOk;
+  }
+  // Everything a scenario file says is escaped (Safe, SafeProse): a file
+  // from anyone must not be able to drive the reader's terminal.
   const bool color = StdoutColor(o.no_color);
   std::string out;
-  out += Bold(s->id, color) + " - " + s->title + "\n";
+  out += Bold(s->id, color) + " - " + Safe(s->title) + "\n";
   out += "Severity: " + std::string(scenario::SeverityName(s->severity)) +
          "   Kind: " + std::string(scenario::ScenarioKindName(s->kind)) +
          "   Tags: " + absl::StrJoin(s->tags, ", ") + "\n";
   if (s->timeout.has_value()) {
     out += "Client timeout: " + std::to_string(s->timeout->count()) + " ms\n";
   }
-  out += "\n" + s->description;
-  if (!s->description.empty() && s->description.back() != '\n') out += "\n";
+  const std::string description = SafeProse(s->description);
+  out += "\n" + description;
+  if (!description.empty() && description.back() != '\n') out += "\n";
   if (!s->references.empty()) {
     out += "\n" + Bold("References:", color) + "\n";
-    for (const std::string& r : s->references) out += "  - " + r + "\n";
+    for (const std::string& r : s->references) out += "  - " + Safe(r) + "\n";
   }
   out += "\n" + Bold("Server behaviour:", color) + "\n";
-  out += DescribeBehavior(s->server, "  ");
+  out += SafeProse(DescribeBehavior(s->server, "  "));
   out += "\n" + Bold("Expectations:", color) + "\n";
   for (scenario::Policy p : scenario::AllPolicies()) {
     const scenario::Expectation e = s->ExpectationFor(p);
@@ -57,7 +73,7 @@ int RunShow(const ShowOptions& o) {
     out += "  " + name + " " + std::string(scenario::ExpectationName(e)) +
            ": " + report::ExpectationInWords(p, e) + "\n";
   }
-  out += "\n" + Dim("Source: " + s->source_path, color) + "\n";
+  out += "\n" + Dim("Source: " + SourceLine(source), color) + "\n";
   std::cout << out;
   return runner::kExitOk;
 }

@@ -19,6 +19,9 @@ namespace gauntlet::cli {
 struct ListOptions {
   std::vector<std::string> filters;
   std::vector<std::string> scenario_dirs;
+  // Empty: every severity; else this one and the more severe ones.
+  std::string min_severity;
+  bool json = false;
   bool no_color = false;
 };
 CLI::App* AddListCommand(CLI::App& app, ListOptions& options);
@@ -27,6 +30,7 @@ int RunList(const ListOptions& options);
 struct ShowOptions {
   std::string id;
   std::vector<std::string> scenario_dirs;
+  bool json = false;
   bool no_color = false;
 };
 CLI::App* AddShowCommand(CLI::App& app, ShowOptions& options);
@@ -45,6 +49,10 @@ struct ServeOptions {
   std::vector<std::string> scenario_dirs;
   // 0: the scenario's own limit.
   int max_connections = 0;
+  // The policy the verdict printed at Ctrl-C judges the client under.
+  std::string policy = "require-tls";
+  // Stream TLS records (handshake, ciphertext) as hex too.
+  bool raw = false;
 };
 CLI::App* AddServeCommand(CLI::App& app, ServeOptions& options);
 int RunServe(const ServeOptions& options);

@@ -12,6 +12,8 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "harness/common/bounded_file.h"
+#include "harness/common/text_escape.h"
 #include "harness/report/text_util.h"
 
 namespace gauntlet::report {
@@ -20,10 +22,13 @@ using internal::Append;
 using internal::Cat;
 namespace {
 
+// Paths come from the command line: escaped before they reach a terminal.
+std::string Shown(const std::string& path) { return text::SanitizeText(path); }
+
 absl::Status ErrnoError(int err, std::string_view what,
                         const std::string& path) {
   const std::string msg =
-      Cat("cannot ", what, " '", path, "': ", std::strerror(err));
+      Cat("cannot ", what, " '", Shown(path), "': ", std::strerror(err));
   if (err == ENOENT) return absl::NotFoundError(msg);
   if (err == EACCES || err == EPERM) return absl::PermissionDeniedError(msg);
   return absl::InternalError(msg);
@@ -58,7 +63,7 @@ class TempFile {
 }  // namespace
 
 absl::Status WriteFileAtomically(const std::string& path,
-                                 std::string_view contents) {
+                                 std::string_view contents, unsigned int mode) {
   if (path.empty()) return absl::InvalidArgumentError("empty output path");
   std::string templ = path + ".tmp.XXXXXX";
   std::vector<char> buf(templ.begin(), templ.end());
@@ -77,8 +82,10 @@ absl::Status WriteFileAtomically(const std::string& path,
     }
     done += static_cast<std::size_t>(n);
   }
-  // mkstemp creates 0600; a report is meant to be read by others (CI).
-  if (fchmod(tmp.fd(), 0644) != 0) return ErrnoError(errno, "chmod", tmp.path());
+  // mkstemp creates 0600 already; a caller may ask for a wider mode.
+  if (fchmod(tmp.fd(), static_cast<mode_t>(mode)) != 0) {
+    return ErrnoError(errno, "chmod", tmp.path());
+  }
   if (fsync(tmp.fd()) != 0) return ErrnoError(errno, "fsync", tmp.path());
   if (tmp.Close() != 0) return ErrnoError(errno, "close", tmp.path());
   if (rename(tmp.path().c_str(), path.c_str()) != 0) {
@@ -88,36 +95,66 @@ absl::Status WriteFileAtomically(const std::string& path,
   return absl::OkStatus();
 }
 
+absl::Status CreateDirectories(const std::string& dir, unsigned int mode) {
+  if (dir.empty()) return absl::InvalidArgumentError("empty directory path");
+  // Each prefix ending before a '/', then the whole path.
+  std::size_t pos = 0;
+  while (pos != std::string::npos) {
+    pos = dir.find('/', pos + 1);
+    const std::string prefix = dir.substr(0, pos);
+    if (prefix.empty() || prefix == "." || prefix == "..") continue;
+    if (mkdir(prefix.c_str(), static_cast<mode_t>(mode)) == 0) continue;
+    const int err = errno;
+    struct stat st;
+    if (err == EEXIST && stat(prefix.c_str(), &st) == 0) {
+      if (S_ISDIR(st.st_mode)) continue;
+      return absl::FailedPreconditionError(
+          Cat("cannot create directory '", Shown(dir), "': '", Shown(prefix),
+              "' is ", files::FileTypeName(st.st_mode)));
+    }
+    return ErrnoError(err, "create directory", prefix);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckOutputFile(const std::string& path) {
+  if (path.empty()) return absl::InvalidArgumentError("empty output path");
+  const std::size_t slash = path.rfind('/');
+  const std::string dir = slash == std::string::npos ? "."
+                          : slash == 0               ? "/"
+                                                     : path.substr(0, slash);
+  struct stat st;
+  if (stat(dir.c_str(), &st) != 0) {
+    const int err = errno;
+    if (err == ENOENT || err == ENOTDIR) {
+      return absl::NotFoundError(Cat("cannot write '", Shown(path),
+                                     "': directory '", Shown(dir),
+                                     "' does not exist"));
+    }
+    return ErrnoError(err, "write", path);
+  }
+  if (!S_ISDIR(st.st_mode)) {
+    return absl::FailedPreconditionError(
+        Cat("cannot write '", Shown(path), "': '", Shown(dir), "' is ",
+            files::FileTypeName(st.st_mode), ", not a directory"));
+  }
+  // The temporary file is created in the directory, then renamed.
+  if (access(dir.c_str(), W_OK | X_OK) != 0) {
+    return absl::PermissionDeniedError(Cat("cannot write '", Shown(path),
+                                           "': no permission to create files "
+                                           "in '",
+                                           Shown(dir), "'"));
+  }
+  if (stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
+    return absl::FailedPreconditionError(
+        Cat("cannot write '", Shown(path), "': it is a directory"));
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::string> ReadFileBounded(const std::string& path,
                                             std::size_t max_bytes) {
-  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return ErrnoError(errno, "open", path);
-  struct Closer {
-    int fd;
-    ~Closer() { close(fd); }
-  } closer{fd};
-  struct stat st;
-  if (fstat(fd, &st) != 0) return ErrnoError(errno, "stat", path);
-  if (!S_ISREG(st.st_mode)) {
-    return absl::FailedPreconditionError(
-        Cat("'", path, "' is not a regular file"));
-  }
-  std::string data;
-  char chunk[65536];
-  while (true) {
-    const ssize_t n = read(fd, chunk, sizeof chunk);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return ErrnoError(errno, "read", path);
-    }
-    if (n == 0) break;
-    if (data.size() + static_cast<std::size_t>(n) > max_bytes) {
-      return absl::FailedPreconditionError(Cat(
-          "'", path, "' is larger than ", max_bytes, " bytes"));
-    }
-    data.append(chunk, static_cast<std::size_t>(n));
-  }
-  return data;
+  return files::ReadRegularFile(path, max_bytes, "file");
 }
 
 }  // namespace gauntlet::report

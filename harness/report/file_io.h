@@ -3,8 +3,11 @@
 // A report or baseline is written to a temporary file in the destination's
 // directory and renamed over the destination only once it is complete, so
 // an interrupted run (Ctrl-C, a crash, a full disk) never leaves a half
-// written file behind under the real name. Reads are bounded: a baseline or
-// report file of absurd size is refused, not slurped.
+// written file behind under the real name. Reports hold transcripts (AUTH
+// exchanges, the client's credentials), so files are created 0600 and the
+// directories made for them 0700 unless the caller asks otherwise. Reads are
+// bounded and refuse anything but a regular file (a FIFO would block): a
+// baseline or report file of absurd size is refused, not slurped.
 
 #ifndef GAUNTLET_HARNESS_REPORT_FILE_IO_H_
 #define GAUNTLET_HARNESS_REPORT_FILE_IO_H_
@@ -21,14 +24,32 @@ namespace gauntlet::report {
 // Largest file ReadFileBounded accepts by default.
 inline constexpr std::size_t kMaxReportFileBytes = 256u * 1024 * 1024;
 
-// Writes `contents` to `path` atomically (temp file "<path>.tmp.XXXXXX" in
-// the same directory, fsync, mode 0644, rename). On failure the
-// destination is untouched and the temp file removed. "-" is not special.
-absl::Status WriteFileAtomically(const std::string& path,
-                                 std::string_view contents);
+// Modes of what Gauntlet writes: private to the user running it.
+inline constexpr unsigned int kPrivateFileMode = 0600;
+inline constexpr unsigned int kPrivateDirMode = 0700;
 
-// The whole file; NotFound when it does not exist, FailedPrecondition when
-// it is larger than `max_bytes` or not a regular file.
+// Writes `contents` to `path` atomically (temp file "<path>.tmp.XXXXXX" in
+// the same directory, fsync, `mode`, rename). On failure the destination is
+// untouched and the temp file removed. "-" is not special.
+absl::Status WriteFileAtomically(const std::string& path,
+                                 std::string_view contents,
+                                 unsigned int mode = kPrivateFileMode);
+
+// Creates `dir` and every missing parent with `mode` (directories that
+// already exist are left as they are, but must be directories).
+absl::Status CreateDirectories(const std::string& dir,
+                               unsigned int mode = kPrivateDirMode);
+
+// Whether WriteFileAtomically(path, ...) can work, checked before a run
+// starts rather than found out after it: the parent directory exists, is a
+// directory Gauntlet may create files in, and `path` is not a directory.
+// NotFound / FailedPrecondition / PermissionDenied naming the path.
+absl::Status CheckOutputFile(const std::string& path);
+
+// The whole file, read with harness/common/bounded_file.h (regular files
+// only, never blocking on a FIFO); NotFound when it does not exist,
+// FailedPrecondition when it is larger than `max_bytes` or not a regular
+// file.
 absl::StatusOr<std::string> ReadFileBounded(
     const std::string& path, std::size_t max_bytes = kMaxReportFileBytes);
 

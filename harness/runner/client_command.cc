@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "harness/common/status_macros.h"
+#include "harness/runner/policy_placeholder.h"
 
 namespace gauntlet::runner {
 namespace {
@@ -93,8 +94,8 @@ absl::StatusOr<BraceToken> NextBraceToken(absl::string_view text,
       return absl::InvalidArgumentError(
           absl::StrCat("unknown placeholder {", Shorten(name), "} at ", where,
                        " (known: {host} {addr} {port} {ca_file} {from} {to} "
-                       "{message_file} {user} {password} {scenario}; write "
-                       "{{ and }} for literal braces)"));
+                       "{message_file} {user} {password} {policy} {scenario}; "
+                       "write {{ and }} for literal braces)"));
     }
     t.kind = BraceToken::kPlaceholder;
     t.name = name;
@@ -487,7 +488,13 @@ std::vector<std::pair<std::string, std::string>> ClientEnvironment(
 }
 
 absl::Status ValidateClientCommand(const ClientCommand& command) {
-  return BuildCommandLine(command, ClientParams()).status();
+  // {policy} is the runner's (policy_placeholder.h): it is substituted
+  // before the others, with a name that needs no quoting, so any policy
+  // stands in for it here.
+  ClientCommand substituted = command;
+  substituted.template_text =
+      SubstitutePolicy(command.template_text, scenario::Policy::kRequireTls);
+  return BuildCommandLine(substituted, ClientParams()).status();
 }
 
 absl::StatusOr<CommandLine> BuildCommandLine(const ClientCommand& command,

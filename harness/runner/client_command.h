@@ -101,7 +101,9 @@ std::vector<std::pair<std::string, std::string>> ClientEnvironment(
     const ClientParams& params);
 
 // Checks `command` as BuildCommandLine would (splitting, quoting, placeholder
-// names) without any values, so a bad --client fails before any run.
+// names) without any values, so a bad --client fails before any run. A
+// {policy} placeholder is accepted: the runner substitutes it first
+// (policy_placeholder.h).
 absl::Status ValidateClientCommand(const ClientCommand& command);
 
 // The argv and extra environment that run `command` with `params`.

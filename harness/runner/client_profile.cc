@@ -15,6 +15,8 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "harness/common/bounded_file.h"
+#include "harness/common/spelling.h"
 #include "harness/common/status_macros.h"
 #include "harness/scenario/glob.h"
 #include "harness/scenario/toml_type_name.h"
@@ -68,10 +70,16 @@ class Parser {
       bool known = false;
       for (std::string_view k : kKeys) known = known || key.str() == k;
       if (!known) {
-        return Fail(key.source(),
-                    absl::StrCat("unknown key '", AV(key.str()),
-                                 "' (known: name, description, command, shell, "
-                                 "policy, timeout_ms, unsupported, env)"));
+        const std::optional<std::string> nearest =
+            text::ClosestName(key.str(), kKeys);
+        return Fail(
+            key.source(),
+            absl::StrCat("unknown key '", AV(key.str()), "' (",
+                         nearest.has_value()
+                             ? absl::StrCat("did you mean '", *nearest, "'? ")
+                             : "",
+                         "known: name, description, command, shell, "
+                         "policy, timeout_ms, unsupported, env)"));
       }
     }
     const toml::source_region whole = root.source();
@@ -228,34 +236,9 @@ absl::StatusOr<ClientProfile> ParseClientProfile(std::string_view toml_text,
 }
 
 absl::StatusOr<ClientProfile> LoadClientProfile(const std::string& path) {
-  std::FILE* f = std::fopen(path.c_str(), "rb");
-  if (f == nullptr) {
-    return absl::NotFoundError(
-        absl::StrCat("cannot open client profile '", path, "': ",
-                     std::strerror(errno)));
-  }
-  std::string text;
-  char buf[16 * 1024];
-  bool too_big = false;
-  for (;;) {
-    const std::size_t got = std::fread(buf, 1, sizeof buf, f);
-    text.append(buf, got);
-    if (text.size() > kMaxProfileBytes) {
-      too_big = true;
-      break;
-    }
-    if (got < sizeof buf) break;
-  }
-  const bool read_error = std::ferror(f) != 0;
-  std::fclose(f);
-  if (too_big) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(path, ": larger than the ", kMaxProfileBytes,
-                     "-byte limit for a client profile"));
-  }
-  if (read_error) {
-    return absl::DataLossError(absl::StrCat("cannot read client profile '", path, "'"));
-  }
+  GAUNTLET_ASSIGN_OR_RETURN(
+      const std::string text,
+      files::ReadRegularFile(path, kMaxProfileBytes, "client profile"));
   return ParseClientProfile(text, path);
 }
 

@@ -25,14 +25,9 @@ bool WantsTranscriptFile(const report::ScenarioResult& r) {
          r.verdict.verdict != verdict::VerdictKind::kSkip;
 }
 
+// Transcripts hold credentials: directories made for them are 0700.
 absl::Status MakeDirs(const std::filesystem::path& dir) {
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "cannot create directory ", dir.string(), ": ", ec.message()));
-  }
-  return absl::OkStatus();
+  return report::CreateDirectories(dir.string());
 }
 
 absl::Status WriteReportDir(const report::RunReport& report,

@@ -13,12 +13,16 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "harness/common/text_escape.h"
 #include "harness/scenario/glob.h"
 #include "harness/scenario/loader.h"
 #include "harness/scenario/scenario.h"
 
 #ifndef GAUNTLET_SCENARIOS_SOURCE_DIR
 #define GAUNTLET_SCENARIOS_SOURCE_DIR ""
+#endif
+#ifndef GAUNTLET_BUILD_DIR
+#define GAUNTLET_BUILD_DIR ""
 #endif
 
 namespace gauntlet::scenario {
@@ -38,6 +42,7 @@ bool IsDirectory(const fs::path& path) {
 struct FoundFile {
   std::string path;
   std::string id;
+  std::string dir;  // The catalogue directory it was found under.
 };
 
 // Lists *.toml files under `dir` with their ids, sorted, or fails.
@@ -46,17 +51,18 @@ absl::Status ListScenarioFiles(const std::string& dir,
   std::error_code ec;
   if (!fs::is_directory(dir, ec) || ec) {
     return absl::NotFoundError(
-        absl::StrCat(dir, ": not a directory of scenario files"));
+        absl::StrCat(text::SanitizeText(dir), ": not a directory of scenario files"));
   }
   const fs::path root(dir);
   fs::recursive_directory_iterator it(
       root, fs::directory_options::skip_permission_denied, ec);
-  if (ec) return absl::PermissionDeniedError(absl::StrCat(dir, ": ", ec.message()));
+  if (ec) return absl::PermissionDeniedError(
+        absl::StrCat(text::SanitizeText(dir), ": ", ec.message()));
   for (const fs::recursive_directory_iterator end; it != end;
        it.increment(ec)) {
     if (ec) {
       return absl::PermissionDeniedError(
-          absl::StrCat(dir, ": cannot list: ", ec.message()));
+          absl::StrCat(text::SanitizeText(dir), ": cannot list: ", ec.message()));
     }
     const fs::directory_entry& entry = *it;
     std::error_code type_ec;
@@ -68,11 +74,11 @@ absl::Status ListScenarioFiles(const std::string& dir,
     }
     fs::path relative = entry.path().lexically_relative(root);
     relative.replace_extension();
-    out->push_back({entry.path().string(), relative.generic_string()});
+    out->push_back({entry.path().string(), relative.generic_string(), dir});
   }
   if (ec) {
     return absl::PermissionDeniedError(
-        absl::StrCat(dir, ": cannot list: ", ec.message()));
+        absl::StrCat(text::SanitizeText(dir), ": cannot list: ", ec.message()));
   }
   return absl::OkStatus();
 }
@@ -147,7 +153,7 @@ absl::StatusOr<Catalog> LoadCatalog(const std::vector<std::string>& dirs) {
     if (files.size() + found.size() > kMaxCatalogFiles) {
       return absl::ResourceExhaustedError(
           absl::StrCat("more than ", kMaxCatalogFiles, " scenario files in ",
-                       absl::StrJoin(dirs, ", ")));
+                       text::SanitizeText(absl::StrJoin(dirs, ", "))));
     }
     files.insert(files.end(), found.begin(), found.end());
   }
@@ -165,9 +171,10 @@ absl::StatusOr<Catalog> LoadCatalog(const std::vector<std::string>& dirs) {
   std::vector<Scenario> scenarios;
   for (std::size_t i = 0; i < files.size(); ++i) {
     if (i > 0 && files[i].id == files[i - 1].id) {
-      report(absl::StrCat(files[i].path, ": duplicate scenario id \"",
-                          files[i].id, "\" (also defined by ",
-                          files[i - 1].path, ")"));
+      report(text::SanitizeText(
+          absl::StrCat(files[i].path, ": duplicate scenario id \"",
+                       files[i].id, "\" (also defined by ", files[i - 1].path,
+                       ")")));
       continue;
     }
     absl::StatusOr<Scenario> loaded =
@@ -176,6 +183,7 @@ absl::StatusOr<Catalog> LoadCatalog(const std::vector<std::string>& dirs) {
       report(std::string(loaded.status().message()));
       continue;
     }
+    loaded->catalog_dir = files[i].dir;
     scenarios.push_back(*std::move(loaded));
   }
   if (error_count > 0) {
@@ -188,33 +196,62 @@ absl::StatusOr<Catalog> LoadCatalog(const std::vector<std::string>& dirs) {
   return Catalog(std::move(scenarios));
 }
 
+namespace {
+
+// Whether `path` is `dir` or below it (lexically).
+bool IsInside(const fs::path& path, const fs::path& dir) {
+  const fs::path relative = path.lexically_relative(dir);
+  return !relative.empty() && *relative.begin() != "..";
+}
+
+}  // namespace
+
 absl::StatusOr<std::string> BuiltinScenariosDir() {
   if (const char* env = std::getenv("GAUNTLET_SCENARIOS_DIR");
       env != nullptr && env[0] != '\0') {
     if (IsDirectory(env)) return std::string(env);
     return absl::NotFoundError(absl::StrCat(
-        "GAUNTLET_SCENARIOS_DIR=", env, " is not a directory"));
+        "GAUNTLET_SCENARIOS_DIR=", text::SanitizeText(env),
+        " is not a directory; point it at the scenario catalog (the "
+        "scenarios/ folder of Gauntlet's source or release), or unset it"));
   }
   std::vector<std::string> tried;
   std::error_code ec;
+  // The kernel's name for the running binary, symbolic links resolved: an
+  // installed (<prefix>/bin/gauntlet) or unpacked copy finds the catalog
+  // next to itself wherever it was put.
   const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
   if (!ec && exe.has_parent_path()) {
     const fs::path bin = exe.parent_path();
     for (const fs::path& candidate :
-         {bin / ".." / "share" / "gauntlet" / "scenarios", bin / "scenarios"}) {
+         {bin / ".." / "share" / "gauntlet" / "scenarios", bin / "scenarios",
+          bin / ".." / "scenarios"}) {
       const fs::path normal = candidate.lexically_normal();
       if (IsDirectory(normal)) return normal.string();
       tried.push_back(normal.string());
     }
   }
+  // The source tree's catalog is only for a binary still in the build tree
+  // it was compiled in: a copy elsewhere must not silently use a checkout
+  // that happens to be on this machine (it may be older or newer).
   const std::string source_dir = GAUNTLET_SCENARIOS_SOURCE_DIR;
-  if (!source_dir.empty()) {
+  const std::string build_dir = GAUNTLET_BUILD_DIR;
+  const bool in_build_tree =
+      !ec && !build_dir.empty() &&
+      IsInside(exe.lexically_normal(), fs::path(build_dir).lexically_normal());
+  if (!source_dir.empty() && (in_build_tree || build_dir.empty())) {
     if (IsDirectory(source_dir)) return source_dir;
     tried.push_back(source_dir);
   }
+  std::vector<std::string> shown;
+  for (const std::string& t : tried) shown.push_back(text::SanitizeText(t));
   return absl::NotFoundError(absl::StrCat(
-      "cannot find the built-in scenarios (set GAUNTLET_SCENARIOS_DIR); tried: ",
-      absl::StrJoin(tried, ", ")));
+      "cannot find the built-in scenario catalog; looked in ",
+      absl::StrJoin(shown, ", "),
+      ". Set GAUNTLET_SCENARIOS_DIR to the catalog directory (the scenarios/ "
+      "folder of Gauntlet's source or release), install it as "
+      "<prefix>/share/gauntlet/scenarios next to <prefix>/bin/gauntlet, or "
+      "run only your own scenarios with --scenarios DIR"));
 }
 
 }  // namespace gauntlet::scenario

@@ -66,10 +66,13 @@ absl::StatusOr<Catalog> LoadCatalog(const std::vector<std::string>& dirs);
 // The directory of the scenarios shipped with Gauntlet:
 //  1. $GAUNTLET_SCENARIOS_DIR when set and non-empty (an error if it is not
 //     a directory: a wrong override must not silently fall back);
-//  2. <exe dir>/../share/gauntlet/scenarios, then <exe dir>/scenarios (an
-//     installed or unpacked layout);
-//  3. the source tree's scenarios/ (compiled in; for build-tree binaries).
-// Fails with NotFound when none of them is a directory.
+//  2. relative to the running binary (/proc/self/exe, links resolved):
+//     <exe dir>/../share/gauntlet/scenarios (installed), <exe dir>/scenarios
+//     and <exe dir>/../scenarios (an unpacked copy);
+//  3. the source tree's scenarios/ (compiled in), only for a binary that
+//     still lives in the build tree it was compiled in.
+// Fails with NotFound naming every place it looked and how to fix it
+// (GAUNTLET_SCENARIOS_DIR, --scenarios) when none of them is a directory.
 absl::StatusOr<std::string> BuiltinScenariosDir();
 
 }  // namespace gauntlet::scenario

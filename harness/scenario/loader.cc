@@ -1,5 +1,6 @@
 #include "harness/scenario/loader.h"
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <chrono>
@@ -7,6 +8,7 @@
 #include <cstdio>
 #include <cstring>
 #include <exception>
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -23,7 +25,10 @@
 #include "absl/strings/str_join.h"
 #include "fake_servers/behavior.h"
 #include "fake_servers/pki/cert_profile.h"
+#include "harness/common/bounded_file.h"
+#include "harness/common/spelling.h"
 #include "harness/common/status_macros.h"
+#include "harness/common/text_escape.h"
 #include "harness/scenario/behavior_names.h"
 #include "harness/scenario/scenario.h"
 #include "harness/scenario/toml_type_name.h"
@@ -138,12 +143,48 @@ bool IsValidVerb(std::string_view verb) {
 // implies, or an empty string if it is.
 using IdCheck = std::function<std::string(std::string_view id)>;
 
-// Walks a parsed TOML document and builds a Scenario, stopping at the first
-// error. Every error carries `source:line:column` of the offending key or
-// value.
+// At most this many errors are listed per file; the rest are counted.
+constexpr std::size_t kMaxErrorsPerFile = 30;
+
+// Walks a parsed TOML document and builds a Scenario. Every error carries
+// `source:line:column` of the offending key or value; errors are collected
+// (Keep) rather than returned at the first one, so that an author sees
+// everything wrong with a file at once. A value that depends on another
+// (the id's shape on the id, expectations on the kind) is only checked when
+// what it depends on was read.
 class Reader {
  public:
   explicit Reader(std::string_view source) : source_(source) {}
+
+  // Records a failed check; true when `status` is OK.
+  bool Keep(const absl::Status& status) const {
+    if (status.ok()) return true;
+    errors_.push_back(std::string(status.message()));
+    return false;
+  }
+  bool HasErrors() const { return !errors_.empty(); }
+
+  // Every recorded error in file order (line, then column), escaped, one per
+  // line.
+  absl::Status Errors() const {
+    std::vector<std::pair<std::pair<long, long>, std::string>> sorted;
+    sorted.reserve(errors_.size());
+    for (const std::string& e : errors_) sorted.push_back({Position(e), e});
+    std::stable_sort(
+        sorted.begin(), sorted.end(),
+        [](const auto& a, const auto& b) { return a.first < b.first; });
+    std::vector<std::string> lines;
+    for (const auto& [position, message] : sorted) {
+      if (lines.size() == kMaxErrorsPerFile) {
+        lines.push_back(absl::StrFormat("%s: ... and %d more errors",
+                                        text::SanitizeText(source_),
+                                        sorted.size() - kMaxErrorsPerFile));
+        break;
+      }
+      lines.push_back(text::SanitizeText(message));
+    }
+    return absl::InvalidArgumentError(absl::StrJoin(lines, "\n"));
+  }
 
   absl::Status Fail(const toml::source_region& at, std::string_view what) const {
     std::uint32_t line = at.begin.line;
@@ -156,18 +197,26 @@ class Reader {
         absl::StrFormat("%s:%d:%d: %s", source_, line, column, what));
   }
 
-  absl::Status CheckKeys(const toml::table& table, std::string_view where,
-                         std::span<const std::string_view> allowed) const {
+  // Records every key of `table` that is not in `allowed`, with the
+  // nearest allowed key when the unknown one looks like a typo of it.
+  void CheckKeys(const toml::table& table, std::string_view where,
+                 std::span<const std::string_view> allowed) const {
     for (auto&& [key, value] : table) {
       bool known = false;
       for (std::string_view a : allowed) known = known || key.str() == a;
-      if (!known) {
-        return Fail(key.source(),
-                    Cat("unknown key \"", key.str(), "\" in ", where,
-                                 "; expected one of: ", Quoted(allowed)));
+      if (known) continue;
+      const std::optional<std::string> nearest =
+          text::ClosestName(key.str(), allowed);
+      if (nearest.has_value()) {
+        Keep(
+            Fail(key.source(), Cat("unknown key \"", key.str(), "\" in ", where,
+                                   "; did you mean \"", *nearest, "\"?")));
+      } else {
+        Keep(
+            Fail(key.source(), Cat("unknown key \"", key.str(), "\" in ", where,
+                                   "; expected one of: ", Quoted(allowed))));
       }
     }
-    return absl::OkStatus();
   }
 
   // Each Get* leaves *out alone when the key is absent and not required.
@@ -347,188 +396,190 @@ class Reader {
     return absl::OkStatus();
   }
 
+  // (line, column) of a message made by Fail ("<source>:L:C: ..."); (0, 0)
+  // for any other.
+  std::pair<long, long> Position(const std::string& message) const {
+    if (message.size() <= source_.size() + 1 ||
+        std::string_view(message).substr(0, source_.size()) != source_ ||
+        message[source_.size()] != ':') {
+      return {0, 0};
+    }
+    long line = 0;
+    long column = 0;
+    if (std::sscanf(message.c_str() + source_.size() + 1, "%ld:%ld", &line,
+                    &column) != 2) {
+      return {0, 0};
+    }
+    return {line, column};
+  }
+
   std::string_view source_;
+  mutable std::vector<std::string> errors_;
 };
 
-absl::Status ParseReplyOverride(const Reader& r, const toml::table& table,
-                                const std::string& path,
-                                fake::ReplyOverride* out) {
-  GAUNTLET_RETURN_IF_ERROR(r.CheckKeys(
-      table, Cat("[[", "server.connection.reply_override", "]]"),
-      kOverrideKeys));
-  GAUNTLET_RETURN_IF_ERROR(r.GetString(table, "verb", path + ".verb",
-                                       kMaxVerbBytes, Text::kLine, true,
-                                       &out->verb));
-  if (!IsValidVerb(out->verb)) {
-    return r.Fail(table.get("verb")->source(),
-                  Cat(path, ".verb: expected an upper-case command "
-                                     "verb such as \"MAIL\", got \"",
-                               absl::CHexEscape(out->verb), "\""));
+// The Parse* functions below record every error in the Reader (r.Keep) and
+// go on, so that one run of the loader lists everything wrong with a file.
+
+void ParseReplyOverride(const Reader& r, const toml::table& table,
+                        const std::string& path, fake::ReplyOverride* out) {
+  r.CheckKeys(table, Cat("[[", "server.connection.reply_override", "]]"),
+              kOverrideKeys);
+  if (r.Keep(r.GetString(table, "verb", path + ".verb", kMaxVerbBytes,
+                         Text::kLine, true, &out->verb)) &&
+      !IsValidVerb(out->verb)) {
+    r.Keep(r.Fail(table.get("verb")->source(),
+                  Cat(path,
+                      ".verb: expected an upper-case command "
+                      "verb such as \"MAIL\", got \"",
+                      absl::CHexEscape(out->verb), "\"")));
   }
-  GAUNTLET_RETURN_IF_ERROR(r.GetString(table, "raw", path + ".raw",
-                                       kMaxRawReplyBytes, Text::kRaw, true,
-                                       &out->raw));
+  r.Keep(r.GetString(table, "raw", path + ".raw", kMaxRawReplyBytes, Text::kRaw,
+                     true, &out->raw));
   const std::vector<std::string_view> phases =
       NamesOf<fake::Phase>(AllPhases(), PhaseName);
-  GAUNTLET_RETURN_IF_ERROR(r.GetEnum<fake::Phase>(
-      table, "phase", path + ".phase", PhaseFromName, phases, false,
-      &out->phase));
-  return r.GetBool(table, "close_after", path + ".close_after",
-                   &out->close_after);
+  r.Keep(r.GetEnum<fake::Phase>(table, "phase", path + ".phase", PhaseFromName,
+                                phases, false, &out->phase));
+  r.Keep(r.GetBool(table, "close_after", path + ".close_after",
+                   &out->close_after));
 }
 
-absl::Status ParseDelay(const Reader& r, const toml::table& table,
-                        const std::string& path, fake::CommandDelay* out) {
-  GAUNTLET_RETURN_IF_ERROR(
-      r.CheckKeys(table, "[[server.connection.delay]]", kDelayKeys));
-  GAUNTLET_RETURN_IF_ERROR(r.GetString(table, "verb", path + ".verb",
-                                       kMaxVerbBytes, Text::kLine, true,
-                                       &out->verb));
-  if (!IsValidVerb(out->verb)) {
-    return r.Fail(table.get("verb")->source(),
-                  Cat(path, ".verb: expected an upper-case command "
-                                     "verb such as \"EHLO\", got \"",
-                               absl::CHexEscape(out->verb), "\""));
+void ParseDelay(const Reader& r, const toml::table& table,
+                const std::string& path, fake::CommandDelay* out) {
+  r.CheckKeys(table, "[[server.connection.delay]]", kDelayKeys);
+  if (r.Keep(r.GetString(table, "verb", path + ".verb", kMaxVerbBytes,
+                         Text::kLine, true, &out->verb)) &&
+      !IsValidVerb(out->verb)) {
+    r.Keep(r.Fail(table.get("verb")->source(),
+                  Cat(path,
+                      ".verb: expected an upper-case command "
+                      "verb such as \"EHLO\", got \"",
+                      absl::CHexEscape(out->verb), "\"")));
   }
   std::int64_t ms = 0;
-  GAUNTLET_RETURN_IF_ERROR(r.GetInt(table, "delay_ms", path + ".delay_ms", 0,
-                                    kMaxDelayMs, "milliseconds", true, &ms));
-  out->delay = std::chrono::milliseconds(ms);
-  return absl::OkStatus();
+  if (r.Keep(r.GetInt(table, "delay_ms", path + ".delay_ms", 0, kMaxDelayMs,
+                      "milliseconds", true, &ms))) {
+    out->delay = std::chrono::milliseconds(ms);
+  }
 }
 
-absl::Status ParseConnection(const Reader& r, const toml::table& table,
-                             const std::string& path,
-                             fake::ConnectionBehavior* out) {
-  GAUNTLET_RETURN_IF_ERROR(
-      r.CheckKeys(table, "[[server.connection]]", kConnectionKeys));
+void ParseConnection(const Reader& r, const toml::table& table,
+                     const std::string& path, fake::ConnectionBehavior* out) {
+  r.CheckKeys(table, "[[server.connection]]", kConnectionKeys);
   auto key = [&path](std::string_view k) { return Cat(path, ".", k); };
 
-  GAUNTLET_RETURN_IF_ERROR(r.GetString(table, "greeting", key("greeting"),
-                                       kMaxRawReplyBytes, Text::kRaw, false,
-                                       &out->greeting));
-  GAUNTLET_RETURN_IF_ERROR(
+  r.Keep(r.GetString(table, "greeting", key("greeting"), kMaxRawReplyBytes,
+                     Text::kRaw, false, &out->greeting));
+  r.Keep(
       r.GetBool(table, "refuse_ehlo", key("refuse_ehlo"), &out->refuse_ehlo));
-  GAUNTLET_RETURN_IF_ERROR(r.GetStringArray(
-      table, "capabilities", key("capabilities"), kMaxCapabilities,
-      kMaxCapabilityBytes, Text::kLine, false, &out->capabilities));
-  GAUNTLET_RETURN_IF_ERROR(r.GetStringArray(
-      table, "tls_capabilities", key("tls_capabilities"), kMaxCapabilities,
-      kMaxCapabilityBytes, Text::kLine, false, &out->tls_capabilities));
-  GAUNTLET_RETURN_IF_ERROR(r.GetBool(table, "ignore_ehlo_in_tls",
-                                     key("ignore_ehlo_in_tls"),
-                                     &out->ignore_ehlo_in_tls));
-  GAUNTLET_RETURN_IF_ERROR(r.GetString(
-      table, "starttls_reply", key("starttls_reply"), kMaxRawReplyBytes,
-      Text::kRaw, false, &out->starttls_reply));
-  GAUNTLET_RETURN_IF_ERROR(r.GetString(
-      table, "inject_after_starttls_reply", key("inject_after_starttls_reply"),
-      kMaxRawReplyBytes, Text::kRaw, false,
-      &out->inject_after_starttls_reply));
-  GAUNTLET_RETURN_IF_ERROR(r.GetEnum<fake::AfterStarttls>(
+  r.Keep(r.GetStringArray(table, "capabilities", key("capabilities"),
+                          kMaxCapabilities, kMaxCapabilityBytes, Text::kLine,
+                          false, &out->capabilities));
+  r.Keep(r.GetStringArray(table, "tls_capabilities", key("tls_capabilities"),
+                          kMaxCapabilities, kMaxCapabilityBytes, Text::kLine,
+                          false, &out->tls_capabilities));
+  r.Keep(r.GetBool(table, "ignore_ehlo_in_tls", key("ignore_ehlo_in_tls"),
+                   &out->ignore_ehlo_in_tls));
+  r.Keep(r.GetString(table, "starttls_reply", key("starttls_reply"),
+                     kMaxRawReplyBytes, Text::kRaw, false,
+                     &out->starttls_reply));
+  r.Keep(r.GetString(table, "inject_after_starttls_reply",
+                     key("inject_after_starttls_reply"), kMaxRawReplyBytes,
+                     Text::kRaw, false, &out->inject_after_starttls_reply));
+  r.Keep(r.GetEnum<fake::AfterStarttls>(
       table, "after_starttls", key("after_starttls"), AfterStarttlsFromName,
       NamesOf<fake::AfterStarttls>(AllAfterStarttls(), AfterStarttlsName),
       false, &out->after_starttls));
-  GAUNTLET_RETURN_IF_ERROR(r.GetString(
-      table, "starttls_in_tls_reply", key("starttls_in_tls_reply"),
-      kMaxRawReplyBytes, Text::kRaw, false, &out->starttls_in_tls_reply));
-  GAUNTLET_RETURN_IF_ERROR(r.GetEnum<fake::HandshakeFault>(
+  r.Keep(r.GetString(table, "starttls_in_tls_reply",
+                     key("starttls_in_tls_reply"), kMaxRawReplyBytes,
+                     Text::kRaw, false, &out->starttls_in_tls_reply));
+  r.Keep(r.GetEnum<fake::HandshakeFault>(
       table, "handshake_fault", key("handshake_fault"), HandshakeFaultFromName,
       NamesOf<fake::HandshakeFault>(AllHandshakeFaults(), HandshakeFaultName),
       false, &out->handshake_fault));
   std::int64_t partial = 0;
-  if (table.contains("partial_flight_bytes")) {
-    GAUNTLET_RETURN_IF_ERROR(r.GetInt(
-        table, "partial_flight_bytes", key("partial_flight_bytes"), 1,
-        kMaxPartialFlightBytes, "a byte count", false, &partial));
+  if (table.contains("partial_flight_bytes") &&
+      r.Keep(r.GetInt(table, "partial_flight_bytes",
+                      key("partial_flight_bytes"), 1, kMaxPartialFlightBytes,
+                      "a byte count", false, &partial))) {
     out->partial_flight_bytes = static_cast<std::size_t>(partial);
   }
-  GAUNTLET_RETURN_IF_ERROR(r.GetEnum<fake::TlsVersions>(
+  r.Keep(r.GetEnum<fake::TlsVersions>(
       table, "tls_versions", key("tls_versions"), TlsVersionsFromName,
       NamesOf<fake::TlsVersions>(AllTlsVersions(), TlsVersionsName), false,
       &out->tls_versions));
-  GAUNTLET_RETURN_IF_ERROR(r.GetEnum<fake::CipherPolicy>(
+  r.Keep(r.GetEnum<fake::CipherPolicy>(
       table, "cipher_policy", key("cipher_policy"), CipherPolicyFromName,
-      NamesOf<fake::CipherPolicy>(AllCipherPolicies(), CipherPolicyName),
-      false, &out->cipher_policy));
-  GAUNTLET_RETURN_IF_ERROR(r.GetEnum<pki::CertProfile>(
+      NamesOf<fake::CipherPolicy>(AllCipherPolicies(), CipherPolicyName), false,
+      &out->cipher_policy));
+  r.Keep(r.GetEnum<pki::CertProfile>(
       table, "cert", key("cert"), pki::CertProfileFromName,
       NamesOf<pki::CertProfile>(pki::AllCertProfiles(), pki::CertProfileName),
       false, &out->cert));
-  GAUNTLET_RETURN_IF_ERROR(r.GetEnum<pki::KeyType>(
+  r.Keep(r.GetEnum<pki::KeyType>(
       table, "key_type", key("key_type"), pki::KeyTypeFromName,
       NamesOf<pki::KeyType>(pki::AllKeyTypes(), pki::KeyTypeName), false,
       &out->key_type));
-  GAUNTLET_RETURN_IF_ERROR(r.GetMillis(
-      table, "linger_after_tls_failure_ms", key("linger_after_tls_failure_ms"),
-      0, kMaxLingerMs, &out->linger_after_tls_failure));
-  GAUNTLET_RETURN_IF_ERROR(
+  r.Keep(r.GetMillis(table, "linger_after_tls_failure_ms",
+                     key("linger_after_tls_failure_ms"), 0, kMaxLingerMs,
+                     &out->linger_after_tls_failure));
+  r.Keep(
       r.GetBool(table, "require_tls", key("require_tls"), &out->require_tls));
-  GAUNTLET_RETURN_IF_ERROR(r.GetBool(table, "bare_lf_replies",
-                                     key("bare_lf_replies"),
-                                     &out->bare_lf_replies));
+  r.Keep(r.GetBool(table, "bare_lf_replies", key("bare_lf_replies"),
+                   &out->bare_lf_replies));
 
-  GAUNTLET_ASSIGN_OR_RETURN(
-      const toml::array* overrides,
-      r.GetTableArray(table, "reply_override", key("reply_override"),
-                      kMaxReplyOverrides));
-  if (overrides != nullptr) {
-    for (std::size_t i = 0; i < overrides->size(); ++i) {
+  absl::StatusOr<const toml::array*> overrides = r.GetTableArray(
+      table, "reply_override", key("reply_override"), kMaxReplyOverrides);
+  if (r.Keep(overrides.status()) && *overrides != nullptr) {
+    for (std::size_t i = 0; i < (*overrides)->size(); ++i) {
       fake::ReplyOverride reply;
-      GAUNTLET_RETURN_IF_ERROR(ParseReplyOverride(
-          r, *overrides->get(i)->as_table(),
-          absl::StrFormat("%s.reply_override[%d]", path, i), &reply));
+      ParseReplyOverride(r, *(*overrides)->get(i)->as_table(),
+                         absl::StrFormat("%s.reply_override[%d]", path, i),
+                         &reply);
       out->reply_overrides.push_back(std::move(reply));
     }
   }
-  GAUNTLET_ASSIGN_OR_RETURN(
-      const toml::array* delays,
-      r.GetTableArray(table, "delay", key("delay"), kMaxDelays));
-  if (delays != nullptr) {
-    for (std::size_t i = 0; i < delays->size(); ++i) {
+  absl::StatusOr<const toml::array*> delays =
+      r.GetTableArray(table, "delay", key("delay"), kMaxDelays);
+  if (r.Keep(delays.status()) && *delays != nullptr) {
+    for (std::size_t i = 0; i < (*delays)->size(); ++i) {
       fake::CommandDelay delay;
-      GAUNTLET_RETURN_IF_ERROR(
-          ParseDelay(r, *delays->get(i)->as_table(),
-                     absl::StrFormat("%s.delay[%d]", path, i), &delay));
+      ParseDelay(r, *(*delays)->get(i)->as_table(),
+                 absl::StrFormat("%s.delay[%d]", path, i), &delay);
       out->delays.push_back(std::move(delay));
     }
   }
-  return absl::OkStatus();
 }
 
-absl::Status ParseServer(const Reader& r, const toml::table& table,
-                         fake::ServerBehavior* out) {
-  GAUNTLET_RETURN_IF_ERROR(r.CheckKeys(table, "[server]", kServerKeys));
+void ParseServer(const Reader& r, const toml::table& table,
+                 fake::ServerBehavior* out) {
+  r.CheckKeys(table, "[server]", kServerKeys);
   std::int64_t max_connections = out->max_connections;
-  GAUNTLET_RETURN_IF_ERROR(r.GetInt(
-      table, "max_connections", "server.max_connections", 1,
-      kMaxServerConnections, "a connection count", false, &max_connections));
-  out->max_connections = static_cast<int>(max_connections);
-  GAUNTLET_RETURN_IF_ERROR(r.GetMillis(table, "idle_timeout_ms",
-                                       "server.idle_timeout_ms",
-                                       kMinIdleTimeoutMs, kMaxIdleTimeoutMs,
-                                       &out->idle_timeout));
-  GAUNTLET_ASSIGN_OR_RETURN(
-      const toml::array* connections,
-      r.GetTableArray(table, "connection", "server.connection",
-                      kMaxConnections));
-  if (connections != nullptr) {
-    for (std::size_t i = 0; i < connections->size(); ++i) {
+  if (r.Keep(r.GetInt(table, "max_connections", "server.max_connections", 1,
+                      kMaxServerConnections, "a connection count", false,
+                      &max_connections))) {
+    out->max_connections = static_cast<int>(max_connections);
+  }
+  r.Keep(r.GetMillis(table, "idle_timeout_ms", "server.idle_timeout_ms",
+                     kMinIdleTimeoutMs, kMaxIdleTimeoutMs, &out->idle_timeout));
+  absl::StatusOr<const toml::array*> connections = r.GetTableArray(
+      table, "connection", "server.connection", kMaxConnections);
+  if (r.Keep(connections.status()) && *connections != nullptr) {
+    for (std::size_t i = 0; i < (*connections)->size(); ++i) {
       fake::ConnectionBehavior connection;
-      GAUNTLET_RETURN_IF_ERROR(ParseConnection(
-          r, *connections->get(i)->as_table(),
-          absl::StrFormat("server.connection[%d]", i), &connection));
+      ParseConnection(r, *(*connections)->get(i)->as_table(),
+                      absl::StrFormat("server.connection[%d]", i), &connection);
       out->connections.push_back(std::move(connection));
     }
   }
-  return absl::OkStatus();
 }
 
-absl::Status ParseExpect(const Reader& r, const toml::table& table,
-                         Scenario* out) {
+// `kind_known`: the file's kind was read; without it, whether an
+// expectation fits the kind cannot be judged.
+void ParseExpect(const Reader& r, const toml::table& table, bool kind_known,
+                 Scenario* out) {
   const std::vector<std::string_view> policies =
       NamesOf<Policy>(AllPolicies(), PolicyName);
-  GAUNTLET_RETURN_IF_ERROR(r.CheckKeys(table, "[expect]", policies));
+  r.CheckKeys(table, "[expect]", policies);
   const std::vector<std::string_view> expectations =
       NamesOf<Expectation>(AllExpectations(), ExpectationName);
   for (Policy policy : AllPolicies()) {
@@ -537,27 +588,29 @@ absl::Status ParseExpect(const Reader& r, const toml::table& table,
     const toml::node* node = table.get(name);
     if (node == nullptr) continue;
     const std::string path = Cat("expect.", name);
-    GAUNTLET_RETURN_IF_ERROR(r.EnumValue<Expectation>(
-        *node, path, ExpectationFromName, expectations, &slot));
+    if (!r.Keep(r.EnumValue<Expectation>(*node, path, ExpectationFromName,
+                                         expectations, &slot)) ||
+        !kind_known) {
+      continue;
+    }
     // deliver-tls means "a client that cannot is broken": only a good
     // server (a control) can demand it, and a control demands nothing less.
     if (out->kind == ScenarioKind::kAttack &&
         slot == Expectation::kDeliverTls) {
-      return r.Fail(node->source(),
-                    Cat(path, ": \"deliver-tls\" is only for kind = "
-                                       "\"control\"; expected one of "
-                                       "\"stay-secure\", \"stay-encrypted\", "
-                                       "\"unrestricted\""));
+      r.Keep(r.Fail(node->source(), Cat(path,
+                                        ": \"deliver-tls\" is only for kind = "
+                                        "\"control\"; expected one of "
+                                        "\"stay-secure\", \"stay-encrypted\", "
+                                        "\"unrestricted\"")));
     }
     if (out->kind == ScenarioKind::kControl &&
         slot != Expectation::kDeliverTls) {
-      return r.Fail(node->source(),
-                    Cat(path, ": a control must expect "
-                                       "\"deliver-tls\", got \"",
-                                 ExpectationName(slot), "\""));
+      r.Keep(r.Fail(node->source(), Cat(path,
+                                        ": a control must expect "
+                                        "\"deliver-tls\", got \"",
+                                        ExpectationName(slot), "\"")));
     }
   }
-  return absl::OkStatus();
 }
 
 absl::StatusOr<Scenario> ParseDocument(const Reader& r,
@@ -566,72 +619,71 @@ absl::StatusOr<Scenario> ParseDocument(const Reader& r,
                                        const IdCheck& check_id) {
   Scenario s;
   s.source_path = std::string(source_name);
-  GAUNTLET_RETURN_IF_ERROR(r.CheckKeys(root, "the top level", kTopKeys));
+  r.CheckKeys(root, "the top level", kTopKeys);
 
-  GAUNTLET_RETURN_IF_ERROR(
-      r.GetString(root, "id", "id", kMaxIdBytes, Text::kLine, true, &s.id));
-  if (!IsValidId(s.id)) {
-    return r.Fail(root.get("id")->source(),
-                  Cat("id: expected lower-case path segments "
-                               "([a-z0-9][a-z0-9._-]*) joined by '/', got \"",
-                               absl::CHexEscape(s.id), "\""));
-  }
-  if (check_id) {
-    const std::string mismatch = check_id(s.id);
-    if (!mismatch.empty()) {
-      return r.Fail(root.get("id")->source(), mismatch);
+  if (r.Keep(r.GetString(root, "id", "id", kMaxIdBytes, Text::kLine, true,
+                         &s.id))) {
+    if (!IsValidId(s.id)) {
+      r.Keep(r.Fail(root.get("id")->source(),
+                    Cat("id: expected lower-case path segments "
+                        "([a-z0-9][a-z0-9._-]*) joined by '/', got \"",
+                        absl::CHexEscape(s.id), "\"")));
+    } else if (check_id) {
+      const std::string mismatch = check_id(s.id);
+      if (!mismatch.empty()) r.Keep(r.Fail(root.get("id")->source(), mismatch));
     }
   }
-  GAUNTLET_RETURN_IF_ERROR(r.GetString(root, "title", "title", kMaxTitleBytes,
-                                       Text::kLine, true, &s.title));
-  GAUNTLET_RETURN_IF_ERROR(r.GetString(root, "description", "description",
-                                       kMaxDescriptionBytes, Text::kMultiLine,
-                                       true, &s.description));
-  if (s.description.find_first_not_of(" \t\r\n") == std::string::npos) {
-    return r.Fail(root.get("description")->source(),
-                  "description: expected a non-empty explanation");
+  r.Keep(r.GetString(root, "title", "title", kMaxTitleBytes, Text::kLine, true,
+                     &s.title));
+  if (r.Keep(r.GetString(root, "description", "description",
+                         kMaxDescriptionBytes, Text::kMultiLine, true,
+                         &s.description)) &&
+      s.description.find_first_not_of(" \t\r\n") == std::string::npos) {
+    r.Keep(r.Fail(root.get("description")->source(),
+                  "description: expected a non-empty explanation"));
   }
-  GAUNTLET_RETURN_IF_ERROR(r.GetStringArray(
-      root, "references", "references", kMaxReferences, kMaxReferenceBytes,
-      Text::kLine, false, &s.references));
-  GAUNTLET_RETURN_IF_ERROR(r.GetStringArray(root, "tags", "tags", kMaxTags,
-                                            kMaxTagBytes, Text::kLine, true,
-                                            &s.tags));
-  const toml::node* tags_node = root.get("tags");
-  if (s.tags.empty()) {
-    return r.Fail(tags_node->source(), "tags: expected at least one tag");
-  }
-  for (std::size_t i = 0; i < s.tags.size(); ++i) {
-    const toml::node& item = *tags_node->as_array()->get(i);
-    if (!IsValidTag(s.tags[i])) {
-      return r.Fail(item.source(),
-                    absl::StrFormat("tags[%d]: expected lower-case "
-                                    "[a-z0-9][a-z0-9-]*, got \"%s\"",
-                                    i, absl::CHexEscape(s.tags[i])));
+  r.Keep(r.GetStringArray(root, "references", "references", kMaxReferences,
+                          kMaxReferenceBytes, Text::kLine, false,
+                          &s.references));
+  if (r.Keep(r.GetStringArray(root, "tags", "tags", kMaxTags, kMaxTagBytes,
+                              Text::kLine, true, &s.tags))) {
+    const toml::node* tags_node = root.get("tags");
+    if (s.tags.empty()) {
+      r.Keep(r.Fail(tags_node->source(), "tags: expected at least one tag"));
     }
-    for (std::size_t j = 0; j < i; ++j) {
-      if (s.tags[j] == s.tags[i]) {
-        return r.Fail(item.source(),
-                      absl::StrFormat("tags[%d]: duplicate tag \"%s\"", i,
-                                      s.tags[i]));
+    for (std::size_t i = 0; i < s.tags.size(); ++i) {
+      const toml::node& item = *tags_node->as_array()->get(i);
+      if (!IsValidTag(s.tags[i])) {
+        r.Keep(r.Fail(item.source(),
+                      absl::StrFormat("tags[%d]: expected lower-case "
+                                      "[a-z0-9][a-z0-9-]*, got \"%s\"",
+                                      i, absl::CHexEscape(s.tags[i]))));
+        continue;
+      }
+      for (std::size_t j = 0; j < i; ++j) {
+        if (s.tags[j] == s.tags[i]) {
+          r.Keep(r.Fail(
+              item.source(),
+              absl::StrFormat("tags[%d]: duplicate tag \"%s\"", i, s.tags[i])));
+          break;
+        }
       }
     }
   }
   const std::vector<std::string_view> severities =
       NamesOf<Severity>(AllSeverities(), SeverityName);
-  GAUNTLET_RETURN_IF_ERROR(r.GetEnum<Severity>(root, "severity", "severity",
-                                               SeverityFromName, severities,
-                                               true, &s.severity));
+  r.Keep(r.GetEnum<Severity>(root, "severity", "severity", SeverityFromName,
+                             severities, true, &s.severity));
   const std::vector<std::string_view> kinds =
       NamesOf<ScenarioKind>(AllScenarioKinds(), ScenarioKindName);
-  GAUNTLET_RETURN_IF_ERROR(r.GetEnum<ScenarioKind>(
+  const bool kind_known = r.Keep(r.GetEnum<ScenarioKind>(
       root, "kind", "kind", ScenarioKindFromName, kinds, true, &s.kind));
   if (root.contains("timeout_ms")) {
     std::chrono::milliseconds timeout{0};
-    GAUNTLET_RETURN_IF_ERROR(r.GetMillis(root, "timeout_ms", "timeout_ms",
-                                         kMinTimeoutMs, kMaxTimeoutMs,
-                                         &timeout));
-    s.timeout = timeout;
+    if (r.Keep(r.GetMillis(root, "timeout_ms", "timeout_ms", kMinTimeoutMs,
+                           kMaxTimeoutMs, &timeout))) {
+      s.timeout = timeout;
+    }
   }
 
   for (Policy policy : AllPolicies()) {
@@ -640,16 +692,19 @@ absl::StatusOr<Scenario> ParseDocument(const Reader& r,
   }
   if (const toml::node* expect = root.get("expect")) {
     if (!expect->is_table()) {
-      return r.WrongType(*expect, "expect", "a table ([expect])");
+      r.Keep(r.WrongType(*expect, "expect", "a table ([expect])"));
+    } else {
+      ParseExpect(r, *expect->as_table(), kind_known, &s);
     }
-    GAUNTLET_RETURN_IF_ERROR(ParseExpect(r, *expect->as_table(), &s));
   }
   if (const toml::node* server = root.get("server")) {
     if (!server->is_table()) {
-      return r.WrongType(*server, "server", "a table ([server])");
+      r.Keep(r.WrongType(*server, "server", "a table ([server])"));
+    } else {
+      ParseServer(r, *server->as_table(), &s.server);
     }
-    GAUNTLET_RETURN_IF_ERROR(ParseServer(r, *server->as_table(), &s.server));
   }
+  if (r.HasErrors()) return r.Errors();
   return s;
 }
 
@@ -657,54 +712,45 @@ absl::StatusOr<Scenario> ParseWithCheck(std::string_view text,
                                         std::string_view source_name,
                                         const IdCheck& check_id) {
   if (text.size() > kMaxFileBytes) {
-    return absl::InvalidArgumentError(
-        absl::StrFormat("%s: file is %d bytes; a scenario file may be at most "
-                        "%d bytes",
-                        source_name, text.size(), kMaxFileBytes));
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "%s: file is %d bytes; a scenario file may be at most %d bytes",
+        text::SanitizeText(source_name), text.size(), kMaxFileBytes));
   }
   const Reader reader(source_name);
   // toml++ reports syntax errors by throwing; nothing may escape this
-  // module, so every toml++ call stays inside this try block.
+  // module, so every toml++ call stays inside this try block. A syntax
+  // error stops toml++, so it is the only error reported.
   try {
     const toml::table root =
         toml::parse(text, std::string_view(source_name));
     return ParseDocument(reader, root, source_name, check_id);
   } catch (const toml::parse_error& error) {
-    return reader.Fail(error.source(),
-                       Cat("invalid TOML: ", error.description()));
+    reader.Keep(reader.Fail(error.source(),
+                            Cat("invalid TOML: ", error.description())));
+    return reader.Errors();
   } catch (const std::exception& error) {
     return absl::InternalError(
-        Cat(source_name, ": cannot parse: ", error.what()));
+        Cat(text::SanitizeText(source_name), ": cannot parse: ", error.what()));
   }
 }
 
-absl::StatusOr<std::string> ReadBounded(const std::string& path) {
-  std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(
-      std::fopen(path.c_str(), "rb"), &std::fclose);
-  if (file == nullptr) {
-    const int err = errno;
-    const std::string why = Cat(path, ": cannot open: ",
-                                         std::strerror(err));
-    if (err == ENOENT) return absl::NotFoundError(why);
-    return absl::PermissionDeniedError(why);
+// "<dir>/strip/x" for "<dir>/strip/x.toml".
+std::string WithoutTomlSuffix(std::string path) {
+  constexpr std::string_view kSuffix = ".toml";
+  if (path.size() >= kSuffix.size() &&
+      std::string_view(path).substr(path.size() - kSuffix.size()) == kSuffix) {
+    path.resize(path.size() - kSuffix.size());
   }
-  std::string text;
-  char buffer[16 * 1024];
-  while (true) {
-    const std::size_t n = std::fread(buffer, 1, sizeof buffer, file.get());
-    text.append(buffer, n);
-    if (text.size() > kMaxFileBytes) {
-      return absl::InvalidArgumentError(absl::StrFormat(
-          "%s: file is larger than %d bytes, the limit for a scenario file",
-          path, kMaxFileBytes));
-    }
-    if (n < sizeof buffer) break;
-  }
-  if (std::ferror(file.get())) {
-    return absl::DataLossError(
-        Cat(path, ": cannot read: ", std::strerror(errno)));
-  }
-  return text;
+  return path;
+}
+
+// Whether `id` is the tail of `stem` (a path without ".toml") at a path
+// segment boundary: "/a/scenarios/strip/x" may hold "strip/x" or "x".
+bool IdIsTailOf(std::string_view stem, std::string_view id) {
+  if (stem == id) return true;
+  return stem.size() > id.size() &&
+         stem.substr(stem.size() - id.size()) == id &&
+         stem[stem.size() - id.size() - 1] == '/';
 }
 
 }  // namespace
@@ -717,9 +763,9 @@ absl::StatusOr<Scenario> ParseScenario(std::string_view text,
     check = [expected_id](std::string_view id) -> std::string {
       if (id == expected_id) return "";
       return Cat("id: expected \"", expected_id,
-                          "\" (the file's path under its scenario "
-                          "directory, without .toml), got \"",
-                          id, "\"");
+                 "\" (the file's path under its scenario "
+                 "directory, without .toml), got \"",
+                 id, "\"");
     };
   }
   return ParseWithCheck(text, source_name, check);
@@ -727,24 +773,29 @@ absl::StatusOr<Scenario> ParseScenario(std::string_view text,
 
 absl::StatusOr<Scenario> LoadScenarioFile(const std::string& path,
                                           std::string_view expected_id) {
-  GAUNTLET_ASSIGN_OR_RETURN(const std::string text, ReadBounded(path));
+  GAUNTLET_ASSIGN_OR_RETURN(
+      const std::string text,
+      files::ReadRegularFile(path, kMaxFileBytes, "scenario file"));
   if (!expected_id.empty()) return ParseScenario(text, path, expected_id);
-  constexpr std::string_view kSuffix = ".toml";
-  std::string_view stem = path;
-  if (stem.size() >= kSuffix.size() &&
-      stem.substr(stem.size() - kSuffix.size()) == kSuffix) {
-    stem.remove_suffix(kSuffix.size());
-  }
-  const IdCheck check = [stem](std::string_view id) -> std::string {
-    const bool whole = stem == id;
-    const bool tail = stem.size() > id.size() &&
-                      stem.substr(stem.size() - id.size()) == id &&
-                      stem[stem.size() - id.size() - 1] == '/';
-    if (whole || tail) return "";
-    return Cat("id: \"", id,
-                        "\" does not match the file's path; expected the path "
-                        "to end in \"",
-                        id, ".toml\"");
+  // The id is checked against where the file really is, whatever the
+  // working directory: `cd scenarios/strip && gauntlet validate x.toml`
+  // must accept id "strip/x". Both the absolute path as written (symbolic
+  // links kept) and the canonical one (resolved) are accepted.
+  namespace fs = std::filesystem;
+  std::vector<std::string> stems;
+  std::error_code ec;
+  const fs::path absolute = fs::absolute(path, ec);
+  stems.push_back(WithoutTomlSuffix(
+      ec ? path : absolute.lexically_normal().generic_string()));
+  const fs::path canonical = fs::canonical(path, ec);
+  if (!ec) stems.push_back(WithoutTomlSuffix(canonical.generic_string()));
+  const IdCheck check = [stems](std::string_view id) -> std::string {
+    for (const std::string& stem : stems) {
+      if (IdIsTailOf(stem, id)) return "";
+    }
+    return Cat("id: \"", id, "\" does not match the file's path ",
+               stems.front(), ".toml; expected the path to end in \"", id,
+               ".toml\"");
   };
   return ParseWithCheck(text, path, check);
 }

@@ -2,10 +2,15 @@
 //
 // Scenario files may come from a user's own directory, so the loader treats
 // them as untrusted: the file size, every string, list and duration is
-// bounded (see the k* limits below), every key at every level must be known,
-// and every error names the place as `file:line:column: what was expected`.
-// No exception escapes (toml++ throws; it is caught here). The format itself
-// is documented in docs/scenario-format.md.
+// bounded (see the k* limits below), every key at every level must be known
+// (a misspelt one gets the nearest known key as a suggestion), and every
+// error names the place as `file:line:column: what was expected`. Errors are
+// collected, not returned at the first: the message lists every error of the
+// file, one per line in file order (a TOML syntax error stops the parser, so
+// it is reported alone). Text quoted from the file is escaped. Files are read
+// with harness/common/bounded_file.h: only regular files, never blocking on
+// a FIFO. No exception escapes (toml++ throws; it is caught here). The
+// format itself is documented in docs/scenario-format.md.
 
 #ifndef GAUNTLET_HARNESS_SCENARIO_LOADER_H_
 #define GAUNTLET_HARNESS_SCENARIO_LOADER_H_
@@ -54,8 +59,10 @@ absl::StatusOr<Scenario> ParseScenario(std::string_view text,
                                        std::string_view expected_id = {});
 
 // Reads and parses one file. With an empty `expected_id`, the file's `id`
-// must be the tail of its path: ".../scenarios/strip/x.toml" may only hold
-// id "strip/x" (or "x" when loaded from inside strip/).
+// must be the tail of its absolute path (resolved from the working
+// directory; the canonical path, with symbolic links resolved, is accepted
+// too): ".../scenarios/strip/x.toml" may hold id "strip/x" or "x", whatever
+// the directory `validate` runs in.
 absl::StatusOr<Scenario> LoadScenarioFile(const std::string& path,
                                           std::string_view expected_id = {});
 

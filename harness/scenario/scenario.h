@@ -90,6 +90,9 @@ struct Scenario {
   fake::ServerBehavior server;
   // The file it was loaded from (or the source name given to the parser).
   std::string source_path;
+  // The catalogue directory it was loaded from (LoadCatalog), as given;
+  // empty for a file loaded on its own.
+  std::string catalog_dir;
 
   Expectation ExpectationFor(Policy policy) const;
   bool HasTag(std::string_view tag) const;

@@ -4,12 +4,13 @@
 // private temporary directory.
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <fstream>
-#include <sstream>
 #include <memory>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -130,6 +131,10 @@ TEST_F(ProxyE2eTest, StripReadsCredentialsWhileTheServerGetsTls) {
   ASSERT_TRUE(v.ok()) << v.status();
   ASSERT_EQ(v->verdicts.size(), 1u);
   EXPECT_EQ(v->verdicts.begin()->second, verdict::VerdictKind::kFail);
+  // It holds the captured credentials: readable by its owner only.
+  struct stat st;
+  ASSERT_EQ(stat(config.transcript_file.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
 }
 
 TEST_F(ProxyE2eTest, StripStopsARequireTlsClient) {

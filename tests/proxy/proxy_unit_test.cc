@@ -188,5 +188,14 @@ TEST(PrintableTest, EscapesControlBytesAndCaps) {
   EXPECT_EQ(Printable(std::string(10, 'x'), 4), "xxxx...(6 more bytes)");
 }
 
+TEST(PrintableTest, EscapesC1ControlsAndInvalidUtf8ButKeepsText) {
+  // CSI as UTF-8 (U+009B), NEL (U+0085), raw 0x9B and ESC: a client's MAIL
+  // FROM must not be able to drive the attacker's terminal either.
+  EXPECT_EQ(Printable("a\xc2\x9b"
+                      "31m\xc2\x85\x9b\x1b[2J"),
+            "a\\xc2\\x9b31m\\xc2\\x85\\x9b\\x1b[2J");
+  EXPECT_EQ(Printable("caf\xc3\xa9 \xe2\x82\xac"), "caf\xc3\xa9 \xe2\x82\xac");
+}
+
 }  // namespace
 }  // namespace gauntlet::proxy

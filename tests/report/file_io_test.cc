@@ -2,10 +2,14 @@
 
 #include "harness/report/file_io.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <string>
 
 #include "gmock/gmock.h"
@@ -32,9 +36,70 @@ TEST(FileIoTest, WritesReplacesAndLeavesNoTempFile) {
   ASSERT_TRUE(got.ok());
   EXPECT_EQ(*got, std::string("sec\0nd", 6));
   EXPECT_EQ(EntriesIn(dir.path()), 1);
+  // Reports hold transcripts (credentials): private to the user.
+  struct stat st;
+  ASSERT_EQ(stat(path.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+}
+
+TEST(FileIoTest, ModeCanBeWidenedOnRequest) {
+  testing::TempDir dir;
+  const std::string path = dir.File("baseline.json");
+  ASSERT_TRUE(WriteFileAtomically(path, "{}", 0644).ok());
   struct stat st;
   ASSERT_EQ(stat(path.c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0644u);
+}
+
+TEST(FileIoTest, CreateDirectoriesMakesPrivateOnesAndKeepsExistingOnes) {
+  testing::TempDir dir;
+  ASSERT_EQ(chmod(dir.path().c_str(), 0755), 0);
+  const std::string deep = dir.File("reports/transcripts/strip");
+  ASSERT_TRUE(CreateDirectories(deep).ok());
+  struct stat st;
+  for (const std::string& made :
+       {dir.File("reports"), dir.File("reports/transcripts"), deep}) {
+    ASSERT_EQ(stat(made.c_str(), &st), 0) << made;
+    EXPECT_TRUE(S_ISDIR(st.st_mode));
+    EXPECT_EQ(st.st_mode & 0777, 0700u) << made;
+  }
+  ASSERT_EQ(stat(dir.path().c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0755u);        // Existing: left alone.
+  EXPECT_TRUE(CreateDirectories(deep).ok());  // Idempotent.
+  EXPECT_TRUE(CreateDirectories(deep + "/").ok());
+  std::ofstream(dir.File("file")) << "x";
+  absl::Status blocked = CreateDirectories(dir.File("file/sub"));
+  ASSERT_FALSE(blocked.ok());
+  EXPECT_THAT(blocked.message(), HasSubstr("a regular file"));
+}
+
+TEST(FileIoTest, CheckOutputFileFindsProblemsBeforeARun) {
+  testing::TempDir dir;
+  EXPECT_TRUE(CheckOutputFile(dir.File("r.json")).ok());
+  absl::Status missing = CheckOutputFile(dir.File("no/such/dir/r.json"));
+  EXPECT_EQ(missing.code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(missing.message(), HasSubstr("does not exist"));
+  EXPECT_FALSE(CheckOutputFile(dir.path()).ok());  // A directory.
+  std::ofstream(dir.File("plain")) << "x";
+  EXPECT_FALSE(CheckOutputFile(dir.File("plain/r.json")).ok());
+  EXPECT_TRUE(CheckOutputFile("relative-in-cwd.json").ok() ||
+              access(".", W_OK) != 0);
+}
+
+TEST(FileIoTest, ReadRefusesAFifoWithoutBlocking) {
+  testing::TempDir dir;
+  const std::string fifo = dir.File("baseline.json");
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  auto result =
+      std::async(std::launch::async, [fifo] { return ReadFileBounded(fifo); });
+  if (result.wait_for(std::chrono::seconds(10)) != std::future_status::ready) {
+    ADD_FAILURE() << "ReadFileBounded blocked on a FIFO";
+    const int fd = open(fifo.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd >= 0) close(fd);
+  }
+  absl::StatusOr<std::string> got = result.get();
+  ASSERT_FALSE(got.ok());
+  EXPECT_THAT(got.status().message(), HasSubstr("FIFO"));
 }
 
 TEST(FileIoTest, FailedRenameKeepsTheDestinationAndRemovesTheTemp) {

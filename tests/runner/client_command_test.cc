@@ -157,6 +157,18 @@ TEST(BuildCommandLineTest, PlaceholderErrorsNameThePlaceholder) {
   EXPECT_THAT(BuildError("   "), HasSubstr("empty"));
   EXPECT_THAT(BuildError("'' x"), HasSubstr("empty program"));
   EXPECT_THAT(BuildError(std::string("a\0b", 3)), HasSubstr("NUL byte at column 2"));
+  // The list of known placeholders names every one, {policy} included.
+  EXPECT_THAT(BuildError("c {hots}"),
+              HasSubstr("{password} {policy} {scenario}"));
+}
+
+TEST(ValidateClientCommandTest, AcceptsThePolicyPlaceholder) {
+  // The runner substitutes {policy} before the others; a template (or a
+  // profile's command) that uses it is valid, with or without --shell.
+  EXPECT_TRUE(
+      ValidateClientCommand({"c --policy {policy} {port}", false}).ok());
+  EXPECT_TRUE(ValidateClientCommand({"c --policy {policy} {port}", true}).ok());
+  EXPECT_FALSE(ValidateClientCommand({"c --policy {polcy}", false}).ok());
 }
 
 TEST(BuildCommandLineTest, ExportsEveryValueAsEnvironment) {

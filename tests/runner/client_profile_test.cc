@@ -3,11 +3,15 @@
 
 #include "harness/runner/client_profile.h"
 
+#include <fcntl.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <future>
 #include <string>
 
 #include "absl/strings/str_cat.h"
@@ -80,6 +84,24 @@ TEST(ClientProfileTest, MinimalProfileWithShellAndOtherPolicies) {
   EXPECT_EQ(p->policy, scenario::Policy::kRequireTlsNoVerify);
 }
 
+TEST(ClientProfileTest, CommandMayUseThePolicyPlaceholder) {
+  absl::StatusOr<ClientProfile> p = ParseClientProfile(
+      "name = \"c\"\ncommand = \"client --policy {policy} --port {port}\"\n"
+      "policy = \"opportunistic\"\n",
+      "c.toml");
+  ASSERT_TRUE(p.ok()) << p.status();
+  EXPECT_EQ(p->command.template_text, "client --policy {policy} --port {port}");
+}
+
+TEST(ClientProfileTest, MisspeltKeyGetsTheNearestOne) {
+  const std::string head =
+      "name = \"c\"\ncommand = \"c\"\npolicy = \"require-tls\"\n";
+  EXPECT_THAT(ErrorOf(head + "timeout = 20000\n"),
+              HasSubstr("unknown key 'timeout' (did you mean 'timeout_ms'?"));
+  EXPECT_THAT(ErrorOf(head + "shel = true\n"),
+              HasSubstr("did you mean 'shell'?"));
+}
+
 TEST(ClientProfileTest, ErrorsNameFileLineAndColumn) {
   const std::string head = "name = \"c\"\ncommand = \"c\"\n";
   EXPECT_EQ(ErrorOf(head + "policy = \"require-tls\"\n  colour = 1\n"),
@@ -115,8 +137,8 @@ TEST(ClientProfileTest, CommandIsValidatedWhereItIsWritten) {
                     "command = \"curl {hots}\"\n"),
             "clients/x.toml:3:11: command: unknown placeholder {hots} at the "
             "word at column 6 (known: {host} {addr} {port} {ca_file} {from} "
-            "{to} {message_file} {user} {password} {scenario}; write {{ and }} "
-            "for literal braces)");
+            "{to} {message_file} {user} {password} {policy} {scenario}; "
+            "write {{ and }} for literal braces)");
   EXPECT_THAT(ErrorOf("name = \"c\"\npolicy = \"opportunistic\"\n"
                       "command = \"curl 'x\"\n"),
               StartsWith("clients/x.toml:3:11: command: unterminated single quote at column 6"));
@@ -154,9 +176,34 @@ TEST(ClientProfileTest, LoadsFilesAndReportsMissingOnes) {
   p = LoadClientProfile(dir + "/missing.toml");
   ASSERT_FALSE(p.ok());
   EXPECT_THAT(std::string(p.status().message()), HasSubstr("No such file or directory"));
+  // A FIFO is refused at once (fopen would wait for a writer forever).
+  const std::string fifo = dir + "/fifo.toml";
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  auto result = std::async(std::launch::async,
+                           [fifo] { return LoadClientProfile(fifo); });
+  if (result.wait_for(std::chrono::seconds(10)) != std::future_status::ready) {
+    ADD_FAILURE() << "LoadClientProfile blocked on a FIFO";
+    const int fd = open(fifo.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd >= 0) close(fd);
+  }
+  p = result.get();
+  ASSERT_FALSE(p.ok());
+  EXPECT_THAT(std::string(p.status().message()), HasSubstr("FIFO"));
+  unlink(fifo.c_str());
   unlink(good.c_str());
   unlink(bad.c_str());
   rmdir(dir.c_str());
+}
+
+TEST(ClientProfileTest, TheExampleProfileInDocsLoads) {
+  const std::string path =
+      std::string(GAUNTLET_SOURCE_DIR) + "/docs/examples/curl-require-tls.toml";
+  absl::StatusOr<ClientProfile> p = LoadClientProfile(path);
+  ASSERT_TRUE(p.ok()) << p.status();
+  EXPECT_EQ(p->name, "curl-require-tls");
+  EXPECT_EQ(p->policy, scenario::Policy::kRequireTls);
+  ASSERT_TRUE(p->timeout.has_value());
+  EXPECT_THAT(p->command.template_text, HasSubstr("--ssl-reqd"));
 }
 
 TEST(ClientProfileTest, OversizedTextIsRejected) {

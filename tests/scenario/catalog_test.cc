@@ -4,12 +4,17 @@
 
 #include "harness/scenario/catalog.h"
 
+#include <fcntl.h>
 #include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstddef>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <set>
 #include <string>
 #include <system_error>
@@ -331,6 +336,22 @@ TEST(LoadCatalog, ReportsEveryBadFileWithItsPosition) {
                              ":7:1: unknown key \"sevrity\""));
 }
 
+TEST(LoadCatalog, NamesInErrorsAreEscaped) {
+  auto missing = LoadCatalog({"/nonexistent/\x1b[2Jx"});
+  ASSERT_FALSE(missing.ok());
+  EXPECT_THAT(std::string(missing.status().message()),
+              HasSubstr("/nonexistent/\\x1b[2Jx"));
+  TempDir a;
+  TempDir b;
+  a.Write("\x1b[31m.toml", Minimal("\x1b[31m"));
+  b.Write("\x1b[31m.toml", Minimal("\x1b[31m"));
+  auto duplicate = LoadCatalog({a.path().string(), b.path().string()});
+  ASSERT_FALSE(duplicate.ok());
+  const std::string msg(duplicate.status().message());
+  EXPECT_THAT(msg, HasSubstr("duplicate scenario id \"\\x1b[31m\""));
+  EXPECT_EQ(msg.find('\x1b'), std::string::npos) << msg;
+}
+
 TEST(LoadCatalog, MissingDirectoryIsNotFound) {
   auto catalog = LoadCatalog({"/nonexistent/gauntlet-scenarios"});
   ASSERT_FALSE(catalog.ok());
@@ -346,6 +367,74 @@ TEST(LoadScenarioFileStandalone, IdMustBeThePathTail) {
   ASSERT_FALSE(wrong.ok());
   EXPECT_THAT(std::string(wrong.status().message()),
               HasSubstr("y.toml:1:6: id: \"other/y\" does not match"));
+}
+
+TEST(LoadCatalog, EachScenarioKnowsItsCatalogDirectory) {
+  TempDir a;
+  TempDir b;
+  a.Write("x/one.toml", Minimal("x/one"));
+  b.Write("two.toml", Minimal("two"));
+  auto catalog = LoadCatalog({a.path().string(), b.path().string()});
+  ASSERT_TRUE(catalog.ok()) << catalog.status();
+  EXPECT_EQ(catalog->Find("x/one")->catalog_dir, a.path().string());
+  EXPECT_EQ(catalog->Find("two")->catalog_dir, b.path().string());
+  // A file loaded on its own has none.
+  auto alone = LoadScenarioFile((a.path() / "x/one.toml").string());
+  ASSERT_TRUE(alone.ok()) << alone.status();
+  EXPECT_EQ(alone->catalog_dir, "");
+}
+
+// Restores the working directory when it goes out of scope.
+class WorkingDirectory {
+ public:
+  explicit WorkingDirectory(const fs::path& dir) : saved_(fs::current_path()) {
+    fs::current_path(dir);
+  }
+  ~WorkingDirectory() {
+    std::error_code ec;
+    fs::current_path(saved_, ec);
+  }
+
+ private:
+  fs::path saved_;
+};
+
+TEST(LoadScenarioFileStandalone, IdIsCheckedAgainstTheResolvedPath) {
+  // `cd scenarios/strip && gauntlet validate mine.toml` names the file by a
+  // bare relative path: its id "strip/mine" is still the path's tail.
+  TempDir dir;
+  dir.Write("strip/mine.toml", Minimal("strip/mine"));
+  dir.Write("strip/sub/other.toml", Minimal("strip/sub/other"));
+  WorkingDirectory in(dir.path() / "strip");
+  auto mine = LoadScenarioFile("mine.toml");
+  EXPECT_TRUE(mine.ok()) << mine.status();
+  EXPECT_TRUE(LoadScenarioFile("./mine.toml").ok());
+  EXPECT_TRUE(LoadScenarioFile("sub/../mine.toml").ok());
+  EXPECT_TRUE(LoadScenarioFile("sub/other.toml").ok());
+  WorkingDirectory deeper(dir.path() / "strip" / "sub");
+  EXPECT_TRUE(LoadScenarioFile("../mine.toml").ok());
+  // A wrong id is still wrong, and the message names the resolved path.
+  dir.Write("strip/bad.toml", Minimal("cert/bad"));
+  auto bad = LoadScenarioFile("../bad.toml");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_THAT(std::string(bad.status().message()),
+              HasSubstr((dir.path() / "strip/bad").string()));
+}
+
+TEST(LoadScenarioFileStandalone, AFifoIsRefusedWithoutBlocking) {
+  TempDir dir;
+  const std::string fifo = (dir.path() / "f.toml").string();
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  auto result =
+      std::async(std::launch::async, [fifo] { return LoadScenarioFile(fifo); });
+  if (result.wait_for(std::chrono::seconds(10)) != std::future_status::ready) {
+    ADD_FAILURE() << "LoadScenarioFile blocked on a FIFO";
+    const int fd = open(fifo.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd >= 0) close(fd);  // Releases the blocked open().
+  }
+  absl::StatusOr<Scenario> loaded = result.get();
+  ASSERT_FALSE(loaded.ok());
+  EXPECT_THAT(std::string(loaded.status().message()), HasSubstr("FIFO"));
 }
 
 TEST(BuiltinScenariosDir, FindsTheShippedCatalogAndHonoursTheEnvironment) {

@@ -6,9 +6,11 @@
 #include <chrono>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "fake_servers/behavior.h"
 #include "fake_servers/pki/cert_profile.h"
 #include "gmock/gmock.h"
@@ -20,6 +22,7 @@ namespace gauntlet::scenario {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 using ::testing::StartsWith;
 
 // Six required keys on lines 1-6; tests append from line 7 on.
@@ -231,10 +234,15 @@ TEST(ParseScenarioErrors, UnknownKeyInReplyOverrideAndDelayAndServerAndExpect) {
                                  "[[server.connection.reply_override]]\n"
                                  "verb = \"MAIL\"\nraw = \"x\"\nclose = true\n")),
               StartsWith("t.toml:11:1: unknown key \"close\""));
-  EXPECT_THAT(ErrorOf(WithHeader("[[server.connection]]\n"
-                                 "[[server.connection.delay]]\n"
-                                 "verb = \"EHLO\"\ndelay = 5\n")),
-              StartsWith("t.toml:10:1: unknown key \"delay\""));
+  // Both errors of this table: the misspelt key and the one it missed.
+  const std::string delay =
+      ErrorOf(WithHeader("[[server.connection]]\n"
+                         "[[server.connection.delay]]\n"
+                         "verb = \"EHLO\"\ndelay = 5\n"));
+  EXPECT_THAT(delay, HasSubstr("\nt.toml:10:1: unknown key \"delay\""));
+  EXPECT_THAT(delay, HasSubstr("did you mean \"delay_ms\"?"));
+  EXPECT_THAT(delay, StartsWith("t.toml:8:1: missing required key "
+                                "\"server.connection[0].delay[0].delay_ms\""));
   EXPECT_THAT(ErrorOf(WithHeader("[server]\nmax_conns = 2\n")),
               StartsWith("t.toml:8:1: unknown key \"max_conns\""));
   EXPECT_THAT(ErrorOf(WithHeader("[expect]\nrequire_tls = \"stay-secure\"\n")),
@@ -442,6 +450,52 @@ TEST(ParseScenarioErrors, NoInputEscapesAsAnException) {
                   StartsWith("t.toml:"));
     }
   }
+}
+
+TEST(ParseScenarioErrors, EveryErrorOfAFileInFileOrder) {
+  // Three independent mistakes in three places: all are reported, one per
+  // line, in the order they appear in the file.
+  const std::string msg = ErrorOf(
+      "id = \"t/x\"\n"
+      "title = \"A title\"\n"
+      "description = \"What is tested.\"\n"
+      "tags = [\"t\"]\n"
+      "severity = \"loud\"\n"
+      "kind = \"attack\"\n"
+      "timeout_ms = 5\n"
+      "[[server.connection]]\n"
+      "handshake_fault = \"explode\"\n");
+  const std::vector<std::string> lines = absl::StrSplit(msg, '\n');
+  ASSERT_EQ(lines.size(), 3u) << msg;
+  EXPECT_THAT(lines[0], StartsWith("t.toml:5:12: severity: expected one of"));
+  EXPECT_THAT(lines[1], StartsWith("t.toml:7:14: timeout_ms: expected"));
+  EXPECT_THAT(lines[2],
+              StartsWith("t.toml:9:19: server.connection[0].handshake_fault"));
+}
+
+TEST(ParseScenarioErrors, MisspeltKeyGetsTheNearestKnownKey) {
+  EXPECT_THAT(ErrorOf(WithHeader("severty = \"high\"\n")),
+              HasSubstr("t.toml:7:1: unknown key \"severty\" in the top "
+                        "level; did you mean \"severity\"?"));
+  EXPECT_THAT(ErrorOf(WithHeader(
+                  "[[server.connection]]\nhandshake_falut = \"stall\"\n")),
+              HasSubstr("did you mean \"handshake_fault\"?"));
+  // Not a typo of anything: the allowed keys are listed instead.
+  const std::string other = ErrorOf(WithHeader("colour = 1\n"));
+  EXPECT_THAT(other, Not(HasSubstr("did you mean")));
+  EXPECT_THAT(other, HasSubstr("expected one of: \"id\""));
+}
+
+TEST(ParseScenarioErrors, QuotedTextIsEscaped) {
+  // A key (any UTF-8 in quotes) and a source name with control characters:
+  // nothing reaches the message raw.
+  auto parsed =
+      ParseScenario(WithHeader("\"a\\u001b[2J\\u009b\" = 1\n"), "t\x1b.toml");
+  ASSERT_FALSE(parsed.ok());
+  const std::string msg(parsed.status().message());
+  EXPECT_THAT(
+      msg, HasSubstr("t\\x1b.toml:7:1: unknown key \"a\\x1b[2J\\xc2\\x9b\""));
+  EXPECT_EQ(msg.find('\x1b'), std::string::npos);
 }
 
 TEST(LoadScenarioFile, MissingFileIsNotFound) {
