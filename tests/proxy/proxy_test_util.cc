@@ -250,7 +250,8 @@ absl::StatusOr<std::unique_ptr<PostfixUpstream>> PostfixUpstream::Start(
   // even the package's dynamicmaps.cf under /etc/postfix is read. What is
   // left to compiled-in defaults is the program directories
   // (daemon_directory, command_directory, shlib_directory) and settings
-  // that name no file (`postconf -c conf -n` shows exactly these lines).
+  // that name no file (`postconf -c conf -n` shows exactly these lines and
+  // config_directory).
   GAUNTLET_RETURN_IF_ERROR(WriteFile(
       up->conf_ + "/main.cf",
       absl::StrCat("compatibility_level = 3.6\n",         //
