@@ -1,8 +1,14 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages Gauntlet builds and tests with.
 #
+#   scripts/install-deps.sh               what the build and the demo need
+#   scripts/install-deps.sh --with-tests  and the real clients and servers
+#                                         the tests drive
+#
 # Idempotent: packages already present are left alone and no network access
 # happens when nothing is missing. Runs unattended (CI=true, no stdin).
+# Prints one line per step on stderr; apt's own output goes to a log that is
+# printed in full only when a step fails (then the exit status is non-zero).
 set -euo pipefail
 
 # Build toolchain and libraries.
@@ -22,10 +28,17 @@ test_pkgs=(
   openssl gnutls-bin postfix libxml2-utils
 )
 
+say() { echo "install-deps: $*" >&2; }
+
 want=("${build_pkgs[@]}" "${demo_pkgs[@]}")
-if [[ "${1:-}" == "--with-tests" ]]; then
-  want+=("${test_pkgs[@]}")
-fi
+case "${1:-}" in
+  "") ;;
+  --with-tests) want+=("${test_pkgs[@]}") ;;
+  *)
+    say "unknown argument '$1' (usage: $0 [--with-tests])"
+    exit 2
+    ;;
+esac
 
 missing=()
 for p in "${want[@]}"; do
@@ -35,18 +48,59 @@ for p in "${want[@]}"; do
 done
 
 if ((${#missing[@]} == 0)); then
+  say "all ${#want[@]} packages present"
   exit 0
 fi
 
-SUDO=""
+SUDO=()
 if [[ $(id -u) -ne 0 ]]; then
-  SUDO="sudo"
+  if command -v sudo >/dev/null && sudo -n true 2>/dev/null; then
+    SUDO=(sudo -n)
+  elif command -v sudo >/dev/null && [[ -t 0 ]]; then
+    say "sudo is needed to install ${missing[*]}"
+    sudo -v
+    SUDO=(sudo)
+  else
+    say "not root and no password-less sudo; as root run: apt-get install ${missing[*]}"
+    exit 1
+  fi
 fi
 
-echo "install-deps: installing ${missing[*]}" >&2
-export DEBIAN_FRONTEND=noninteractive
-# Postfix is only used as a tool (smtp-source / smtp-sink and test upstreams
-# with their own config dirs): never configure it as the system's mailer.
-echo "postfix postfix/main_mailer_type select No configuration" | $SUDO debconf-set-selections
-$SUDO apt-get update -qq
-$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" </dev/null
+log=$(mktemp "${TMPDIR:-/tmp}/install-deps.XXXXXX.log")
+trap 'rm -f "$log"' EXIT
+
+# Runs one step with its output in the log; on failure prints the whole log.
+step() {
+  local what=$1 rc=0
+  shift
+  say "$what"
+  echo "+ $*" >>"$log"
+  "$@" >>"$log" 2>&1 </dev/null || rc=$?
+  if ((rc != 0)); then
+    say "failed (exit $rc) while $what; the whole log follows"
+    cat "$log" >&2
+    exit "$rc"
+  fi
+}
+
+# sudo resets the environment, so apt's settings travel as arguments.
+apt=("${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get -q
+  -o Dpkg::Use-Pty=0 -o DPkg::Lock::Timeout=300)
+
+start=$SECONDS
+if [[ " ${missing[*]} " == *" postfix "* ]]; then
+  # Postfix is only used as a tool (smtp-source / smtp-sink and test
+  # upstreams with their own config dirs): never configure it as the
+  # system's mailer.
+  selections=$(mktemp "${TMPDIR:-/tmp}/install-deps.XXXXXX.debconf")
+  trap 'rm -f "$log" "$selections"' EXIT
+  echo "postfix postfix/main_mailer_type select No configuration" >"$selections"
+  step "setting Postfix to 'No configuration'" \
+    "${SUDO[@]}" debconf-set-selections "$selections"
+fi
+step "updating package lists" "${apt[@]}" update
+noun=packages
+((${#missing[@]} == 1)) && noun=package
+step "installing ${#missing[@]} $noun: ${missing[*]}" \
+  "${apt[@]}" install -y --no-install-recommends "${missing[@]}"
+say "done ($((SECONDS - start)) s)"

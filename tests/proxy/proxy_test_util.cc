@@ -1,20 +1,30 @@
 #include "tests/proxy/proxy_test_util.h"
 
-#include <stdlib.h>
-
+#include <errno.h>
+#include <grp.h>
 #include <poll.h>
 #include <pwd.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/inotify.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
-#include <sstream>
 #include <fstream>
+#include <sstream>
 
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "fake_servers/proxy/socket_io.h"
 #include "harness/common/status_macros.h"
 
@@ -100,40 +110,94 @@ runner::RunResult RunCurl(const Bench& bench, int port,
 
 namespace {
 
-absl::Status RunPostfix(const std::string& conf, const std::string& verb) {
-  runner::RunOptions o;
-  o.argv = {"/usr/sbin/postfix", "-c", conf, verb};
-  o.timeout = std::chrono::seconds(30);
-  absl::StatusOr<runner::RunResult> r = runner::RunProcess(o);
-  if (!r.ok()) return r.status();
-  if (!r->succeeded()) {
-    return absl::UnavailableError(absl::StrCat(
-        "postfix ", verb, ": ", r->Describe(), ": ", r->err.data, r->out.data));
+// A directory Postfix needs, with the owner and mode that Postfix's own
+// installer gives it ($meta_directory/postfix-files).
+struct PostfixDir {
+  const char* name;
+  bool owned_by_mail_owner;  // Else root.
+  bool group_postdrop;       // Else the owner's primary group.
+  mode_t mode;
+};
+
+// The queue directory's subdirectories (postfix-files: $queue_directory/*).
+constexpr PostfixDir kQueueDirs[] = {
+    {"active", true, false, 0700},   {"bounce", true, false, 0700},
+    {"corrupt", true, false, 0700},  {"defer", true, false, 0700},
+    {"deferred", true, false, 0700}, {"flush", true, false, 0700},
+    {"hold", true, false, 0700},     {"incoming", true, false, 0700},
+    {"saved", true, false, 0700},    {"trace", true, false, 0700},
+    {"private", true, false, 0700},  {"maildrop", true, true, 0730},
+    {"public", true, true, 0710},    {"pid", false, false, 0755},
+};
+
+absl::Status MakeDir(const std::string& path, uid_t uid, gid_t gid,
+                     mode_t mode) {
+  if (mkdir(path.c_str(), mode) != 0 && errno != EEXIST) {
+    return absl::InternalError(
+        absl::StrCat("mkdir ", path, ": ", strerror(errno)));
+  }
+  // chmod after mkdir: the umask must not narrow the mode.
+  if (chown(path.c_str(), uid, gid) != 0 || chmod(path.c_str(), mode) != 0) {
+    return absl::InternalError(
+        absl::StrCat("chown/chmod ", path, ": ", strerror(errno)));
   }
   return absl::OkStatus();
 }
 
-// Debian's master.cf with no chroot (the queue directory is a bare temp
-// directory) and smtpd on 127.0.0.1:port instead of *:25.
-absl::StatusOr<std::string> MasterCf(int port) {
-  std::ifstream in("/etc/postfix/master.cf");
-  if (!in) return absl::NotFoundError("no /etc/postfix/master.cf");
-  std::string out, line;
-  while (std::getline(in, line)) {
-    if (!line.empty() && line[0] != '#' && line[0] != ' ' && line[0] != '\t') {
-      std::vector<std::string> f =
-          absl::StrSplit(line, absl::ByAnyChar(" \t"), absl::SkipEmpty());
-      if (f.size() >= 8) {
-        f[4] = "n";
-        if (f[0] == "smtp" && f[1] == "inet") {
-          f[0] = absl::StrCat("127.0.0.1:", port);
-        }
-        line = absl::StrJoin(f, " ");
-      }
-    }
-    out += line + "\n";
+constexpr char kPostconf[] = "/usr/sbin/postconf";
+
+// One parameter of the instance configured in `conf` (postconf(1) -h).
+absl::StatusOr<std::string> Postconf(const std::string& conf,
+                                     const std::string& name) {
+  runner::RunOptions o;
+  o.argv = {kPostconf, "-c", conf, "-h", name};
+  o.timeout = std::chrono::seconds(30);
+  GAUNTLET_ASSIGN_OR_RETURN(runner::RunResult r, runner::RunProcess(o));
+  if (!r.succeeded()) {
+    return absl::UnavailableError(
+        absl::StrCat("postconf ", name, ": ", r.Describe(), ": ", r.err.data));
   }
-  return out;
+  return std::string(absl::StripAsciiWhitespace(r.out.data));
+}
+
+absl::Status WriteFile(const std::string& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << text;
+  out.close();
+  if (!out) return absl::InternalError(absl::StrCat("cannot write ", path));
+  return absl::OkStatus();
+}
+
+// The whole master.cf of the test instance (master(5)): smtpd on a loopback
+// port and only what a message needs from there to the discard transport.
+// Nothing is chrooted (the queue directory is a bare temporary directory,
+// without the copies of /etc files a chroot needs).
+std::string PostfixMasterCf(int port) {
+  // clang-format off
+  return absl::StrCat(
+      "# service type  private unpriv chroot wakeup maxproc command\n",
+      "127.0.0.1:", port, " inet n - n - - smtpd\n",
+      // smtpd -> cleanup -> incoming queue -> qmgr -> discard.
+      "cleanup   unix  n - n - 0 cleanup\n"
+      "qmgr      unix  n - n 300 1 qmgr\n"
+      // Address rewriting and resolving (smtpd, cleanup, qmgr).
+      "rewrite   unix  - - n - - trivial-rewrite\n"
+      // Delivery status: what qmgr reports on sent, deferred, bounced mail.
+      "bounce    unix  - - n - 0 bounce\n"
+      "defer     unix  - - n - 0 bounce\n"
+      "trace     unix  - - n - 0 bounce\n"
+      "flush     unix  n - n 1000? 0 flush\n"
+      // Transports: every message is discarded after acceptance; error and
+      // retry are what qmgr falls back to when a transport fails.
+      "discard   unix  - - n - - discard\n"
+      "error     unix  - - n - - error\n"
+      "retry     unix  - - n - - error\n"
+      // smtpd's connection counting and its TLS session cache and PRNG.
+      "anvil     unix  - - n - 1 anvil\n"
+      "tlsmgr    unix  - - n 1000? 1 tlsmgr\n"
+      // maillog_file is written by postlogd.
+      "postlog   unix-dgram n - n - 1 postlogd\n");
+  // clang-format on
 }
 
 }  // namespace
@@ -142,79 +206,192 @@ absl::StatusOr<std::unique_ptr<PostfixUpstream>> PostfixUpstream::Start(
     const std::string& dir, const std::string& cert_file,
     const std::string& key_file) {
   if (geteuid() != 0) {
-    return absl::NotFoundError("Postfix upstream needs root (postfix start)");
+    return absl::NotFoundError("Postfix upstream needs root (Postfix master)");
   }
-  if (access("/usr/sbin/postfix", X_OK) != 0) {
+  if (access(kPostconf, X_OK) != 0) {
     return absl::NotFoundError("Postfix is not installed");
   }
   const passwd* pw = getpwnam("postfix");
   if (pw == nullptr) return absl::NotFoundError("no postfix user");
+  const uid_t mail_owner_uid = pw->pw_uid;
+  const gid_t mail_owner_gid = pw->pw_gid;
+  const group* gr = getgrnam("postdrop");
+  if (gr == nullptr) return absl::NotFoundError("no postdrop group");
+  const gid_t postdrop_gid = gr->gr_gid;
+
   auto up = std::unique_ptr<PostfixUpstream>(new PostfixUpstream());
   up->conf_ = dir + "/conf";
   up->log_ = dir + "/maillog";
   const std::string queue = dir + "/queue";
   const std::string data = dir + "/data";
-  std::filesystem::create_directories(up->conf_);
-  std::filesystem::create_directories(queue);
-  std::filesystem::create_directories(data);
   // Postfix's daemons (user postfix) must reach their directories; the
   // private directory stays unreadable to others (traverse only).
   chmod(dir.c_str(), 0711);
-  if (chown(data.c_str(), pw->pw_uid, pw->pw_gid) != 0) {
-    return absl::InternalError("cannot chown the Postfix data directory");
+  GAUNTLET_RETURN_IF_ERROR(MakeDir(up->conf_, 0, 0, 0755));
+  GAUNTLET_RETURN_IF_ERROR(MakeDir(queue, 0, 0, 0755));
+  for (const PostfixDir& d : kQueueDirs) {
+    GAUNTLET_RETURN_IF_ERROR(
+        MakeDir(absl::StrCat(queue, "/", d.name),
+                d.owned_by_mail_owner ? mail_owner_uid : 0,
+                d.group_postdrop ? postdrop_gid
+                                 : (d.owned_by_mail_owner ? mail_owner_gid : 0),
+                d.mode));
   }
+  GAUNTLET_RETURN_IF_ERROR(MakeDir(data, mail_owner_uid, mail_owner_gid, 0700));
   {
     // A port that was free a moment ago (Postfix cannot take port 0).
     GAUNTLET_ASSIGN_OR_RETURN(Fd probe, ListenTcp("127.0.0.1", 0));
     GAUNTLET_ASSIGN_OR_RETURN(std::uint16_t p, LocalPort(probe.get()));
     up->port_ = p;
   }
-  GAUNTLET_ASSIGN_OR_RETURN(std::string master, MasterCf(up->port_));
-  std::ofstream(up->conf_ + "/master.cf") << master;
-  std::ofstream(up->conf_ + "/main.cf")
-      << "compatibility_level = 3.6\n"
-      << "queue_directory = " << queue << "\n"
-      << "data_directory = " << data << "\n"
-      << "maillog_file = " << up->log_ << "\n"
-      << "maillog_file_prefixes = " << dir << "\n"
-      << "mail_owner = postfix\nsetgid_group = postdrop\n"
-      << "inet_interfaces = 127.0.0.1\ninet_protocols = ipv4\n"
-      << "myhostname = mx.postfix.test\n"
-      << "mydestination = example.org\n"
-      << "local_recipient_maps =\nalias_maps =\nalias_database =\n"
-      << "local_transport = discard:\ndefault_transport = discard:\n"
-      << "mynetworks = 127.0.0.0/8\n"
-      << "smtpd_relay_restrictions = permit_mynetworks, reject\n"
-      << "smtpd_tls_cert_file = " << cert_file << "\n"
-      << "smtpd_tls_key_file = " << key_file << "\n"
-      << "smtpd_tls_security_level = may\n"
-      << "smtpd_tls_loglevel = 1\n"
-      << "smtpd_tls_received_header = yes\n"
-      << "biff = no\n";
-  std::error_code ec;  // Absent on some installs: then not needed.
-  std::filesystem::copy_file("/etc/postfix/dynamicmaps.cf",
-                             up->conf_ + "/dynamicmaps.cf", ec);
-  // `postfix start` returns once master is up (master -w).
-  GAUNTLET_RETURN_IF_ERROR(RunPostfix(up->conf_, "start"));
+  GAUNTLET_RETURN_IF_ERROR(
+      WriteFile(up->conf_ + "/master.cf", PostfixMasterCf(up->port_)));
+  // Every path the instance uses is its own: meta_directory too, so that not
+  // even the package's dynamicmaps.cf under /etc/postfix is read. What is
+  // left to compiled-in defaults is the program directories
+  // (daemon_directory, command_directory, shlib_directory) and settings
+  // that name no file (`postconf -c conf -n` shows exactly these lines and
+  // config_directory).
+  GAUNTLET_RETURN_IF_ERROR(WriteFile(
+      up->conf_ + "/main.cf",
+      absl::StrCat("compatibility_level = 3.6\n",         //
+                   "meta_directory = ", up->conf_, "\n",  //
+                   "queue_directory = ", queue, "\n",     //
+                   "data_directory = ", data, "\n",       //
+                   "maillog_file = ", up->log_, "\n",     //
+                   "maillog_file_prefixes = ", dir, "\n",
+                   "mail_owner = postfix\nsetgid_group = postdrop\n"
+                   "inet_interfaces = 127.0.0.1\ninet_protocols = ipv4\n"
+                   "myhostname = mx.postfix.test\n"
+                   "mydestination = example.org\n"
+                   "local_recipient_maps =\nalias_maps =\nalias_database =\n"
+                   "local_transport = discard:\ndefault_transport = discard:\n"
+                   "mynetworks = 127.0.0.0/8\n"
+                   "smtpd_relay_restrictions = permit_mynetworks, reject\n",
+                   "smtpd_tls_cert_file = ", cert_file, "\n",  //
+                   "smtpd_tls_key_file = ", key_file, "\n",
+                   "smtpd_tls_security_level = may\n"
+                   "smtpd_tls_loglevel = 1\n"
+                   "smtpd_tls_received_header = yes\n"
+                   "biff = no\n")));
+  // Where master(8) is installed, from this instance's own configuration
+  // (the compiled-in daemon_directory).
+  GAUNTLET_ASSIGN_OR_RETURN(std::string daemon_dir,
+                            Postconf(up->conf_, "daemon_directory"));
+  // master(8) itself rather than `postfix start`: postfix-script and
+  // post-install read the system's /etc/postfix/main.cf (to find
+  // multi-instance directories) and $meta_directory/postfix-files, and
+  // their checks take seconds; the queue directories they would create are
+  // made above. `-w` returns once master is up and listening.
+  runner::RunOptions o;
+  o.argv = {daemon_dir + "/master", "-c", up->conf_, "-w"};
+  o.timeout = std::chrono::seconds(30);
+  GAUNTLET_ASSIGN_OR_RETURN(runner::RunResult r, runner::RunProcess(o));
+  if (!r.succeeded()) {
+    // master reports why it could not start in its log, not on stderr.
+    return absl::UnavailableError(absl::StrCat("postfix master: ", r.Describe(),
+                                               ": ", r.err.data, r.out.data,
+                                               "\nmaillog:\n", up->Log()));
+  }
   up->running_ = true;
   std::ifstream pid_file(queue + "/pid/master.pid");
   long pid = 0;
   if (pid_file >> pid) up->master_pid_ = static_cast<pid_t>(pid);
+  if (up->master_pid_ <= 0) {
+    return absl::InternalError("Postfix master wrote no pid file");
+  }
   return up;
 }
 
-PostfixUpstream::~PostfixUpstream() {
-  if (!running_) return;
-  (void)RunPostfix(conf_, "stop");
-  // `postfix stop` only signals master: wait (bounded) until it is gone so
-  // that its directories can be removed.
-  if (master_pid_ > 0) {
-    const int pidfd = static_cast<int>(syscall(SYS_pidfd_open, master_pid_, 0));
-    if (pidfd >= 0) {
-      pollfd p{pidfd, POLLIN, 0};
-      poll(&p, 1, 10'000);
-      close(pidfd);
+namespace {
+
+// True when every message the instance accepted has left its queue, as its
+// log tells: cleanup(8) logs "ID: message-id=<…>" when it takes a message,
+// qmgr(8) logs "ID: removed" when the message is gone.
+bool EveryAcceptedMessageRemoved(absl::string_view log) {
+  absl::flat_hash_set<std::string> accepted, removed;
+  for (absl::string_view line : absl::StrSplit(log, '\n')) {
+    // "Dec  7 19:53:31 mx postfix/qmgr[8227]: 09C56A72290: removed"
+    const size_t daemon_end = line.find("]: ");
+    if (daemon_end == absl::string_view::npos) continue;
+    absl::string_view rest = line.substr(daemon_end + 3);
+    const size_t id_end = rest.find(": ");
+    if (id_end == absl::string_view::npos) continue;
+    const absl::string_view id = rest.substr(0, id_end);
+    const absl::string_view what = rest.substr(id_end + 2);
+    if (absl::StartsWith(what, "message-id=")) accepted.insert(std::string(id));
+    if (what == "removed") removed.insert(std::string(id));
+  }
+  for (const std::string& id : accepted) {
+    if (!removed.contains(id)) return false;
+  }
+  return true;
+}
+
+// pidfds of every process in a process group (from /proc), so that their
+// ends can be waited for although they are not our children.
+std::vector<int> OpenGroupPidfds(pid_t pgid) {
+  std::vector<int> fds;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc", ec)) {
+    const std::string name = entry.path().filename().string();
+    pid_t pid = 0;
+    if (!absl::SimpleAtoi(name, &pid) || pid <= 0) continue;
+    // Open first, then check the group: the pidfd pins this very process.
+    const int fd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
+    if (fd < 0) continue;
+    if (getpgid(pid) == pgid) {
+      fds.push_back(fd);
+    } else {
+      close(fd);
     }
+  }
+  return fds;
+}
+
+}  // namespace
+
+void PostfixUpstream::WaitUntilQueueSettled(absl::Duration timeout) const {
+  // The log grows as Postfix works: wake on every change of the instance's
+  // directory (maillog is created there, then appended to).
+  const int in = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+  if (in < 0) return;
+  const std::string dir = std::filesystem::path(log_).parent_path().string();
+  inotify_add_watch(in, dir.c_str(), IN_CREATE | IN_MODIFY);
+  const absl::Time deadline = absl::Now() + timeout;
+  while (!EveryAcceptedMessageRemoved(Log())) {
+    const absl::Duration left = deadline - absl::Now();
+    if (left <= absl::ZeroDuration()) break;
+    pollfd p{in, POLLIN, 0};
+    if (poll(&p, 1, static_cast<int>(absl::ToInt64Milliseconds(left)) + 1) <=
+        0) {
+      break;
+    }
+    char events[4096];
+    while (read(in, events, sizeof(events)) > 0) {
+    }
+  }
+  close(in);
+}
+
+PostfixUpstream::~PostfixUpstream() {
+  if (!running_ || master_pid_ <= 0) return;
+  WaitUntilQueueSettled(absl::Seconds(10));
+  // What `postfix stop` does: SIGTERM to master, which terminates its
+  // daemons (master(8), SIGNALS). master leads its own process group, so
+  // its daemons are that group; wait (bounded) until every one is gone so
+  // that nothing of the instance outlives it and its directories can be
+  // removed.
+  const std::vector<int> pidfds = OpenGroupPidfds(master_pid_);
+  kill(master_pid_, SIGTERM);
+  const absl::Time deadline = absl::Now() + absl::Seconds(10);
+  for (int fd : pidfds) {
+    const absl::Duration left = deadline - absl::Now();
+    pollfd p{fd, POLLIN, 0};
+    poll(&p, 1,
+         static_cast<int>(
+             absl::ToInt64Milliseconds(std::max(left, absl::ZeroDuration()))));
+    close(fd);
   }
 }
 

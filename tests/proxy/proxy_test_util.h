@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "fake_servers/pki/client_files.h"
 #include "fake_servers/pki/test_pki.h"
 #include "fake_servers/proxy/aiosmtpd_upstream.h"
@@ -52,25 +53,35 @@ struct Bench {
   ProxyConfig BaseConfig(Attack attack) const;
 };
 
-// Debian's Postfix as a second real upstream: its own config and queue
-// directories under a private directory, smtpd on a loopback port with
-// STARTTLS (smtpd_tls_security_level = may) and the test PKI's certificate,
-// every message discarded after acceptance; nothing of the system's mail
-// set-up is read or changed. Needs root (postfix start); NotFound when
-// Postfix is missing or we are not root. No SASL: Debian's Postfix has no
-// SASL backend without Dovecot or Cyrus, so clients do not AUTH here.
+// Debian's Postfix as a second real upstream: a private instance under
+// `dir` with smtpd on a loopback port with STARTTLS
+// (smtpd_tls_security_level = may) and the test PKI's certificate, every
+// message discarded after acceptance. Its whole configuration is written
+// here (main.cf, a master.cf with only the services it needs, its own
+// queue, data and meta directories) and its master(8) is started directly
+// with `-c`, so the system's Postfix is neither read (/etc/postfix) nor
+// touched (/var/spool/postfix, its master) whatever it is configured to do.
+// Needs root (master starts as root); NotFound when Postfix is missing or
+// we are not root. No SASL: Debian's Postfix has no SASL backend without
+// Dovecot or Cyrus, so clients do not AUTH here.
 class PostfixUpstream {
  public:
   static absl::StatusOr<std::unique_ptr<PostfixUpstream>> Start(
       const std::string& dir, const std::string& cert_file,
       const std::string& key_file);
+  // Stops the instance once every message it accepted has left its queue
+  // (bounded: 10 s), so that its log is complete, and waits until its
+  // daemons are gone.
   ~PostfixUpstream();
   int port() const { return port_; }
+  // The instance's config directory (main.cf, master.cf).
+  const std::string& config_dir() const { return conf_; }
   // Postfix's own log (maillog_file): TLS sessions, accepted messages.
   std::string Log() const;
 
  private:
   PostfixUpstream() = default;
+  void WaitUntilQueueSettled(absl::Duration timeout) const;
   std::string conf_;
   std::string log_;
   int port_ = 0;
