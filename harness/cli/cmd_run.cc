@@ -258,7 +258,7 @@ int RunRun(const RunCliOptions& o) {
   }
   if (!written.ok()) {
     PrintError(written.message());
-    return result.interrupted ? runner::kExitInterrupted
+    return result.interrupted ? runner::InterruptExitCode()
                               : runner::kExitUsageOrHarness;
   }
   return runner::RunExitCode(result, baseline.has_value());

@@ -23,6 +23,8 @@ static_assert(std::atomic<bool>::is_always_lock_free);
 static_assert(std::atomic<int>::is_always_lock_free);
 
 std::atomic<bool> g_interrupted{false};
+// The first signal taken by the handler; 0 before.
+std::atomic<int> g_first_signal{0};
 // Signals taken by the handler; the second one exits at once.
 std::atomic<int> g_signal_count{0};
 // The self-pipe; -1 until installed. Read end polled, write end written by
@@ -32,8 +34,10 @@ std::atomic<int> g_pipe_write{-1};
 
 std::mutex g_install_mu;
 bool g_installed = false;
-struct sigaction g_old_int;
-struct sigaction g_old_term;
+// The signals handled, and the dispositions they had before.
+constexpr int kSignals[] = {SIGINT, SIGTERM, SIGHUP};
+constexpr int kSignalCount = sizeof kSignals / sizeof kSignals[0];
+struct sigaction g_old[kSignalCount];
 
 void WakePipe() {
   const int fd = g_pipe_write.load();
@@ -44,12 +48,16 @@ void WakePipe() {
   }
 }
 
-void OnInterruptSignal(int /*sig*/) {
+int ExitCodeFor(int sig) { return sig > 0 ? 128 + sig : kExitInterrupted; }
+
+void OnInterruptSignal(int sig) {
   const int saved_errno = errno;
+  int expected = 0;
+  g_first_signal.compare_exchange_strong(expected, sig);
   if (g_signal_count.fetch_add(1) >= 1) {
     // The first signal is being handled and the user pressed Ctrl-C again.
     KillAllChildren();
-    _exit(kExitInterrupted);
+    _exit(ExitCodeFor(g_first_signal.load()));
   }
   g_interrupted.store(true);
   KillAllChildren();
@@ -87,20 +95,17 @@ absl::Status InstallInterruptHandlers() {
   std::memset(&sa, 0, sizeof sa);
   sa.sa_handler = OnInterruptSignal;
   sigemptyset(&sa.sa_mask);
-  // Both signals are blocked while either handler runs, so the "second
+  // All of them are blocked while any handler runs, so the "second
   // signal" count cannot race with the first handler.
-  sigaddset(&sa.sa_mask, SIGINT);
-  sigaddset(&sa.sa_mask, SIGTERM);
+  for (int sig : kSignals) sigaddset(&sa.sa_mask, sig);
   sa.sa_flags = SA_RESTART;
-  if (sigaction(SIGINT, &sa, &g_old_int) != 0) {
-    return absl::InternalError(
-        absl::StrCat("sigaction(SIGINT): ", std::strerror(errno)));
-  }
-  if (sigaction(SIGTERM, &sa, &g_old_term) != 0) {
-    const int err = errno;
-    sigaction(SIGINT, &g_old_int, nullptr);
-    return absl::InternalError(
-        absl::StrCat("sigaction(SIGTERM): ", std::strerror(err)));
+  for (int i = 0; i < kSignalCount; ++i) {
+    if (sigaction(kSignals[i], &sa, &g_old[i]) != 0) {
+      const int err = errno;
+      for (int j = 0; j < i; ++j) sigaction(kSignals[j], &g_old[j], nullptr);
+      return absl::InternalError(absl::StrCat(
+          "sigaction(", sigabbrev_np(kSignals[i]), "): ", std::strerror(err)));
+    }
   }
   g_installed = true;
   return absl::OkStatus();
@@ -109,8 +114,9 @@ absl::Status InstallInterruptHandlers() {
 void RestoreInterruptHandlers() {
   std::lock_guard<std::mutex> lock(g_install_mu);
   if (!g_installed) return;
-  sigaction(SIGINT, &g_old_int, nullptr);
-  sigaction(SIGTERM, &g_old_term, nullptr);
+  for (int i = 0; i < kSignalCount; ++i) {
+    sigaction(kSignals[i], &g_old[i], nullptr);
+  }
   g_installed = false;
 }
 
@@ -135,6 +141,8 @@ bool WaitForInterrupt(std::chrono::milliseconds timeout) {
   return true;
 }
 
+int InterruptExitCode() { return ExitCodeFor(g_first_signal.load()); }
+
 void RequestInterrupt() {
   g_interrupted.store(true);
   WakePipe();
@@ -143,6 +151,7 @@ void RequestInterrupt() {
 void ResetInterruptForTest() {
   DrainPipe();
   g_signal_count.store(0);
+  g_first_signal.store(0);
   g_interrupted.store(false);
 }
 

@@ -97,7 +97,7 @@ absl::Status WriteRunOutputs(const report::RunReport& report,
 }
 
 int RunExitCode(const report::RunReport& report, bool baseline_applied) {
-  if (report.interrupted) return kExitInterrupted;
+  if (report.interrupted) return InterruptExitCode();
   const report::Summary s = report::Summarize(report);
   if (s.errors > 0) return kExitUsageOrHarness;
   if (baseline_applied) return s.baseline_diffs > 0 ? kExitFailures : kExitOk;

@@ -164,6 +164,27 @@ TEST(Interrupt, SignalSetsTheFlagAndWakesWaiters) {
   RestoreInterruptHandlers();
 }
 
+TEST(Interrupt, ExitCodeIs128PlusTheFirstSignal) {
+  ResetInterruptForTest();
+  ASSERT_TRUE(InstallInterruptHandlers().ok());
+  EXPECT_EQ(InterruptExitCode(), kExitInterrupted);
+  // A closed terminal or a cancelled CI job: handled like Ctrl-C.
+  ASSERT_EQ(raise(SIGHUP), 0);
+  EXPECT_TRUE(Interrupted());
+  EXPECT_EQ(InterruptExitCode(), 129);
+  ResetInterruptForTest();
+  ASSERT_EQ(raise(SIGTERM), 0);
+  EXPECT_EQ(InterruptExitCode(), 143);
+  ResetInterruptForTest();
+  ASSERT_EQ(raise(SIGINT), 0);
+  EXPECT_EQ(InterruptExitCode(), 130);
+  ResetInterruptForTest();
+  RequestInterrupt();
+  EXPECT_EQ(InterruptExitCode(), 130);
+  ResetInterruptForTest();
+  RestoreInterruptHandlers();
+}
+
 TEST(Interrupt, RequestInterruptWakesAWaitingThread) {
   ResetInterruptForTest();
   ASSERT_TRUE(InstallInterruptHandlers().ok());
