@@ -63,7 +63,8 @@ absl::Status WriteFileAtomically(const std::string& path,
   std::string templ = path + ".tmp.XXXXXX";
   std::vector<char> buf(templ.begin(), templ.end());
   buf.push_back('\0');
-  const int fd = mkstemp(buf.data());
+  // Close-on-exec: no child started meanwhile may inherit it.
+  const int fd = mkostemp(buf.data(), O_CLOEXEC);
   if (fd < 0) return ErrnoError(errno, "create a temporary file for", path);
   TempFile tmp(fd, std::string(buf.data()));
 
@@ -77,7 +78,7 @@ absl::Status WriteFileAtomically(const std::string& path,
     }
     done += static_cast<std::size_t>(n);
   }
-  // mkstemp creates 0600; a report is meant to be read by others (CI).
+  // mkostemp creates 0600; a report is meant to be read by others (CI).
   if (fchmod(tmp.fd(), 0644) != 0) return ErrnoError(errno, "chmod", tmp.path());
   if (fsync(tmp.fd()) != 0) return ErrnoError(errno, "fsync", tmp.path());
   if (tmp.Close() != 0) return ErrnoError(errno, "close", tmp.path());
