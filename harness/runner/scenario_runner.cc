@@ -64,13 +64,14 @@ int64_t ProcessCpuMicros() {
 
 std::string ErrnoText() { return std::strerror(errno); }
 
-absl::StatusOr<std::string> MakePrivateDir(const std::string& parent_in) {
+absl::StatusOr<std::string> MakePrivateDir(const std::string& parent_in,
+                                           const char* prefix) {
   std::string parent = parent_in;
   if (parent.empty()) {
     const char* tmp = getenv("TMPDIR");
     parent = (tmp != nullptr && *tmp != '\0') ? tmp : "/tmp";
   }
-  std::string templ = absl::StrCat(parent, "/gauntlet-run-XXXXXX");
+  std::string templ = absl::StrCat(parent, "/", prefix, "-XXXXXX");
   std::vector<char> buf(templ.begin(), templ.end());
   buf.push_back('\0');
   // mkdtemp creates the directory with mode 0700.
@@ -80,6 +81,27 @@ absl::StatusOr<std::string> MakePrivateDir(const std::string& parent_in) {
         ErrnoText()));
   }
   return std::string(buf.data());
+}
+
+// Removes `path` and everything below it, even directories a client made
+// unreadable (chmod 000): those are made accessible to their owner first.
+// Symbolic links are removed, never followed. Called once the client's
+// processes are all dead.
+void RemoveTree(const std::string& path) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::remove_all(path, ec);
+  if (!ec) return;
+  std::vector<fs::path> dirs = {path};
+  for (std::size_t i = 0; i < dirs.size() && i < 100'000; ++i) {
+    if (!fs::is_directory(fs::symlink_status(dirs[i], ec))) continue;
+    fs::permissions(dirs[i], fs::perms::owner_all, fs::perm_options::add, ec);
+    for (fs::directory_iterator it(dirs[i], ec), end; !ec && it != end;
+         it.increment(ec)) {
+      dirs.push_back(it->path());
+    }
+  }
+  fs::remove_all(path, ec);
 }
 
 absl::Status WriteNewFile(const std::string& path, const std::string& data) {
@@ -190,11 +212,11 @@ ScenarioRunner::ScenarioRunner(RunnerOptions options)
     : options_(std::move(options)) {}
 
 ScenarioRunner::~ScenarioRunner() {
+  // Every client is reaped by now; this catches the processes of one whose
+  // supervisor was killed before it could clean up (a no-op otherwise).
+  KillOrphans();
   client_files_.reset();
-  if (!temp_dir_.empty()) {
-    std::error_code ec;
-    std::filesystem::remove_all(temp_dir_, ec);
-  }
+  if (!temp_dir_.empty()) RemoveTree(temp_dir_);
 }
 
 absl::StatusOr<std::unique_ptr<ScenarioRunner>> ScenarioRunner::Create(
@@ -227,6 +249,10 @@ absl::StatusOr<std::unique_ptr<ScenarioRunner>> ScenarioRunner::Create(
         absl::StrCat("client command: ", s.message()));
   }
 
+  // The backstop for a supervisor killed before it cleaned up: its
+  // client's processes come to us instead of init (process.h).
+  if (absl::Status s = AdoptOrphans(); !s.ok()) return s;
+
   std::unique_ptr<ScenarioRunner> runner(
       new ScenarioRunner(std::move(options)));
   const RunnerOptions& o = runner->options_;
@@ -243,7 +269,8 @@ absl::StatusOr<std::unique_ptr<ScenarioRunner>> ScenarioRunner::Create(
   }
   runner->pki_ = std::shared_ptr<const pki::TestPki>(std::move(*pki));
 
-  GAUNTLET_ASSIGN_OR_RETURN(runner->temp_dir_, MakePrivateDir(o.temp_parent));
+  GAUNTLET_ASSIGN_OR_RETURN(runner->temp_dir_,
+                            MakePrivateDir(o.temp_parent, "gauntlet-run"));
   runner->message_file_ = absl::StrCat(runner->temp_dir_, "/message.eml");
   GAUNTLET_RETURN_IF_ERROR(WriteNewFile(
       runner->message_file_, FormatTestMessage(o.identity, absl::Now())));
@@ -325,17 +352,30 @@ report::ScenarioResult ScenarioRunner::RunScenario(
     return finish();
   }
 
+  // The client's own temporary files ($TMPDIR) go into a directory inside
+  // the run's private one, removed when the scenario ends.
+  absl::StatusOr<std::string> client_tmp =
+      MakePrivateDir(temp_dir_, "client-tmp");
+  if (!client_tmp.ok()) {
+    r.client.ran = false;
+    JudgeHarnessError(r, controls_failed, client_tmp.status());
+    return finish();
+  }
+
   const std::chrono::milliseconds timeout = TimeoutFor(s);
   RunOptions run;
   run.argv = std::move(command->argv);
   run.env = std::move(command->env);
   run.env.emplace_back(kPolicyEnvVar,
                        std::string(scenario::PolicyName(options_.policy)));
+  run.env.emplace_back("TMPDIR", *client_tmp);
   for (const auto& kv : options_.extra_env) run.env.push_back(kv);
   run.timeout = timeout;
   run.output_cap = kClientOutputCap;
   run.cancel = options_.cancel;
   absl::StatusOr<RunResult> ran = RunProcess(run);
+  // Every process of the client is dead and reaped by now.
+  RemoveTree(*client_tmp);
   if (!ran.ok()) {
     r.client.ran = false;
     JudgeHarnessError(r, controls_failed,
@@ -357,9 +397,29 @@ report::ScenarioResult ScenarioRunner::RunScenario(
   r.client = ToClientRun(*ran, timeout);
   r.client_stdout = ran->out.data;
   r.client_stderr = ran->err.data;
+  if (ran->supervisor_lost) {
+    // How the client ended is unknown: fail closed rather than judge it.
+    JudgeHarnessError(
+        r, controls_failed,
+        absl::AbortedError(
+            "the client's supervisor was killed before it reported (by the "
+            "client?): the run cannot be judged"));
+    return finish();
+  }
   r.observations = verdict::ObserveRun(r.transcript, s.server, r.client);
   r.verdict =
       verdict::Judge(r.observations, MakeJudgeInput(r, controls_failed));
+  if (ran->leftover_processes > 0) {
+    // A finding about the client, not a rule: it does not change the
+    // verdict.
+    verdict::Note note;
+    note.rule = kLeftProcessesBehindNote;
+    note.text =
+        absl::StrCat("the client left ", ran->leftover_processes,
+                     ran->leftover_processes == 1 ? " process" : " processes",
+                     " running after it exited (killed by Gauntlet)");
+    r.verdict.notes.push_back(std::move(note));
+  }
   return finish();
 }
 
