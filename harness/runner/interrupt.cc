@@ -3,6 +3,8 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -11,6 +13,7 @@
 #include <chrono>
 #include <cstring>
 #include <mutex>
+#include <string>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
@@ -39,6 +42,69 @@ constexpr int kSignals[] = {SIGINT, SIGTERM, SIGHUP};
 constexpr int kSignalCount = sizeof kSignals / sizeof kSignals[0];
 struct sigaction g_old[kSignalCount];
 
+// The directory removed on a forced exit: written by
+// SetDirectoryToRemoveOnForcedExit only while g_cleanup_ready is false, read
+// by the handler only while it is true.
+constexpr std::size_t kMaxCleanupPath = 4096;
+char g_cleanup_dir[kMaxCleanupPath];
+std::atomic<bool> g_cleanup_ready{false};
+
+// Directory levels the forced-exit removal descends, and its read buffers
+// (static: the handler may run on a small stack, and runs once).
+constexpr int kMaxCleanupDepth = 16;
+alignas(8) char g_dirent_bufs[kMaxCleanupDepth][2048];
+
+// The parts of a linux_dirent64 (getdents64(2)) that are read.
+constexpr std::size_t kDirentReclenOffset = 16;
+constexpr std::size_t kDirentNameOffset = 19;
+
+bool IsDotOrDotDot(const char* name) {
+  return name[0] == '.' &&
+         (name[1] == '\0' || (name[1] == '.' && name[2] == '\0'));
+}
+
+// Removes `name` in directory `parent_fd`, and everything below it when it
+// is a directory. Async-signal-safe: system calls and static buffers only.
+void RemoveTreeAt(int parent_fd, const char* name, int depth) {
+  if (unlinkat(parent_fd, name, 0) == 0) return;
+  if (errno != EISDIR || depth >= kMaxCleanupDepth) return;
+  // A client may have made its directories unreadable.
+  fchmodat(parent_fd, name, S_IRWXU, AT_SYMLINK_NOFOLLOW);
+  const int fd =
+      openat(parent_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd >= 0) {
+    char* buf = g_dirent_bufs[depth];
+    // Removing entries while reading may make getdents skip some: read
+    // again from the start until a pass finds nothing (bounded).
+    for (int pass = 0; pass < 8; ++pass) {
+      bool found = false;
+      lseek(fd, 0, SEEK_SET);
+      long n;
+      while ((n = syscall(SYS_getdents64, fd, buf, sizeof g_dirent_bufs[0])) >
+             0) {
+        for (long off = 0; off < n;) {
+          unsigned short reclen = 0;
+          std::memcpy(&reclen, buf + off + kDirentReclenOffset, sizeof reclen);
+          if (reclen == 0) break;
+          const char* entry = buf + off + kDirentNameOffset;
+          off += reclen;
+          if (IsDotOrDotDot(entry)) continue;
+          found = true;
+          RemoveTreeAt(fd, entry, depth + 1);
+        }
+      }
+      if (!found) break;
+    }
+    close(fd);
+  }
+  unlinkat(parent_fd, name, AT_REMOVEDIR);
+}
+
+void RemoveCleanupDir() {
+  if (!g_cleanup_ready.load()) return;
+  RemoveTreeAt(AT_FDCWD, g_cleanup_dir, 0);
+}
+
 void WakePipe() {
   const int fd = g_pipe_write.load();
   if (fd >= 0) {
@@ -57,6 +123,7 @@ void OnInterruptSignal(int sig) {
   if (g_signal_count.fetch_add(1) >= 1) {
     // The first signal is being handled and the user pressed Ctrl-C again.
     KillAllChildren();
+    RemoveCleanupDir();
     _exit(ExitCodeFor(g_first_signal.load()));
   }
   g_interrupted.store(true);
@@ -146,6 +213,13 @@ int InterruptExitCode() { return ExitCodeFor(g_first_signal.load()); }
 void RequestInterrupt() {
   g_interrupted.store(true);
   WakePipe();
+}
+
+void SetDirectoryToRemoveOnForcedExit(const std::string& path) {
+  g_cleanup_ready.store(false);
+  if (path.empty() || path.size() >= kMaxCleanupPath) return;
+  std::memcpy(g_cleanup_dir, path.c_str(), path.size() + 1);
+  g_cleanup_ready.store(true);
 }
 
 void ResetInterruptForTest() {

@@ -10,7 +10,8 @@
 // ordinary threads that see the flag. A second signal while the first is
 // being handled ends the process at once (the user insisted) with the same
 // exit status; the supervisors then see Gauntlet gone and kill their
-// clients, but the private directory is left behind.
+// clients, and the handler removes the directory registered with
+// SetDirectoryToRemoveOnForcedExit (the run's private one) on its way out.
 //
 //   GAUNTLET_RETURN_IF_ERROR(InstallInterruptHandlers());
 //   options.cancel = &InterruptFlag();
@@ -22,6 +23,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <string>
 
 #include "absl/status/status.h"
 
@@ -57,6 +59,13 @@ int InterruptExitCode();
 // Sets the flag as the handler would, without a signal (tests, and a
 // fatal error that must stop the run the same way).
 void RequestInterrupt();
+
+// The directory (at most 4095 bytes; a longer path is ignored) that
+// the handler removes, with everything in it, when a second signal ends the
+// process at once; empty clears it. One at a time: the last call wins.
+// Removal there is best effort: async-signal-safe system calls only,
+// bounded depth, symbolic links removed and never followed.
+void SetDirectoryToRemoveOnForcedExit(const std::string& path);
 
 // Clears the flag and drains the pipe.
 void ResetInterruptForTest();

@@ -29,6 +29,7 @@
 #include "absl/time/time.h"
 #include "fake_servers/server/server.h"
 #include "harness/common/status_macros.h"
+#include "harness/runner/interrupt.h"
 #include "harness/runner/policy_placeholder.h"
 #include "harness/runner/process.h"
 #include "harness/scenario/glob.h"
@@ -216,7 +217,10 @@ ScenarioRunner::~ScenarioRunner() {
   // supervisor was killed before it could clean up (a no-op otherwise).
   KillOrphans();
   client_files_.reset();
-  if (!temp_dir_.empty()) RemoveTree(temp_dir_);
+  if (!temp_dir_.empty()) {
+    SetDirectoryToRemoveOnForcedExit("");
+    RemoveTree(temp_dir_);
+  }
 }
 
 absl::StatusOr<std::unique_ptr<ScenarioRunner>> ScenarioRunner::Create(
@@ -271,6 +275,8 @@ absl::StatusOr<std::unique_ptr<ScenarioRunner>> ScenarioRunner::Create(
 
   GAUNTLET_ASSIGN_OR_RETURN(runner->temp_dir_,
                             MakePrivateDir(o.temp_parent, "gauntlet-run"));
+  // A second Ctrl-C ends the process at once, without this destructor.
+  SetDirectoryToRemoveOnForcedExit(runner->temp_dir_);
   runner->message_file_ = absl::StrCat(runner->temp_dir_, "/message.eml");
   GAUNTLET_RETURN_IF_ERROR(WriteNewFile(
       runner->message_file_, FormatTestMessage(o.identity, absl::Now())));
