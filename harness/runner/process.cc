@@ -2,9 +2,9 @@
 
 #include <fcntl.h>
 #include <poll.h>
-#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
+#include <spawn.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -22,6 +22,7 @@
 #include <set>
 #include <shared_mutex>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -30,6 +31,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
 #include "harness/runner/supervisor.h"
@@ -55,6 +57,7 @@ constexpr std::chrono::milliseconds kSupervisorBudget{6000};
 // Bounds of an orphan sweep.
 constexpr std::chrono::milliseconds kOrphanBudget{3000};
 constexpr int kOrphanRoundWaitMs = 10;
+constexpr char kSupervisorProgramName[] = "gauntlet-supervisor";
 
 // The registry of live supervisors, one slot per RunProcess. Plain atomics
 // so that KillAllChildren stays async-signal-safe.
@@ -78,10 +81,10 @@ Slot g_slots[kMaxLiveChildren];
 // its supervisor while it ran (its slot still reserved) notices afterwards.
 std::atomic<unsigned> g_kill_all_epoch{0};
 
-// Held shared from fork() until the new supervisor's pid is in its slot,
+// Held shared from spawning a supervisor until its pid is in its slot,
 // exclusively by an orphan sweep: a sweep never sees a supervisor it does
 // not know yet.
-std::shared_mutex g_fork_mu;
+std::shared_mutex g_spawn_mu;
 std::atomic<bool> g_adopting_orphans{false};
 std::atomic<bool> g_orphans_possible{false};
 std::atomic<bool> g_scan_proc{false};
@@ -260,22 +263,106 @@ std::vector<std::string> ProgramPaths(const std::string& program) {
   return paths;
 }
 
-// Forks the supervisor with every signal blocked (it keeps them blocked;
-// the parent's handlers must never run in it) and records its pid before
-// an orphan sweep can look.
-pid_t ForkSupervisor(const supervisor::Plan& plan, Slot& slot) {
-  sigset_t all;
-  sigset_t old;
-  sigfillset(&all);
-  std::shared_lock<std::shared_mutex> lock(g_fork_mu);
-  pthread_sigmask(SIG_BLOCK, &all, &old);
-  const pid_t pid = fork();
-  if (pid == 0) supervisor::RunSupervisor(plan);
-  const int err = errno;
-  if (pid > 0) slot.supervisor.store(pid);
-  pthread_sigmask(SIG_SETMASK, &old, nullptr);
-  errno = err;
+// Where gauntlet-supervisor is: next to this executable (gauntlet), in
+// ../libexec/gauntlet from it (an installed layout), else where this build
+// made it.
+absl::StatusOr<std::string> FindSupervisorProgram() {
+  std::vector<std::string> tried;
+  char exe[4096];
+  const ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+  if (n > 0) {
+    exe[n] = '\0';
+    const std::string dir(
+        exe, static_cast<std::size_t>(std::string_view(exe, n).rfind('/') + 1));
+    tried.push_back(dir + kSupervisorProgramName);
+    tried.push_back(dir + "../libexec/gauntlet/" + kSupervisorProgramName);
+  }
+#ifdef GAUNTLET_SUPERVISOR_BUILD_PATH
+  tried.push_back(GAUNTLET_SUPERVISOR_BUILD_PATH);
+#endif
+  for (const std::string& path : tried) {
+    struct stat st;
+    if (stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
+        access(path.c_str(), X_OK) == 0) {
+      return path;
+    }
+  }
+  return absl::FailedPreconditionError(absl::StrCat(
+      "cannot find ", kSupervisorProgramName,
+      " (it is built with gauntlet); tried ", absl::StrJoin(tried, ", ")));
+}
+
+const absl::StatusOr<std::string>& SupervisorProgram() {
+  static const absl::StatusOr<std::string>* const program =
+      new absl::StatusOr<std::string>(FindSupervisorProgram());
+  return *program;
+}
+
+// Owns posix_spawn attributes and file actions.
+struct SpawnSetup {
+  posix_spawn_file_actions_t actions;
+  posix_spawnattr_t attr;
+  bool actions_ok = false;
+  bool attr_ok = false;
+  ~SpawnSetup() {
+    if (actions_ok) posix_spawn_file_actions_destroy(&actions);
+    if (attr_ok) posix_spawnattr_destroy(&attr);
+  }
+};
+
+// Starts the supervisor (supervisor.h) with `fds` (control, status, client
+// stdout, client stderr; all at 7 or above) at 3-6, /dev/null at 0-2,
+// nothing else, and every signal blocked and at its default; records its
+// pid before an orphan sweep can look. Returns the pid, or -errno.
+pid_t SpawnSupervisor(const std::string& program, std::vector<char*>& argv,
+                      std::vector<char*>& envp, const int (&fds)[4],
+                      Slot& slot) {
+  SpawnSetup setup;
+  if (posix_spawn_file_actions_init(&setup.actions) != 0) return -ENOMEM;
+  setup.actions_ok = true;
+  if (posix_spawnattr_init(&setup.attr) != 0) return -ENOMEM;
+  setup.attr_ok = true;
+  int rc = 0;
+  for (int i = 0; i < 4 && rc == 0; ++i) {
+    rc = posix_spawn_file_actions_adddup2(&setup.actions, fds[i],
+                                          supervisor::kControlFd + i);
+  }
+  if (rc == 0) {
+    rc = posix_spawn_file_actions_addopen(&setup.actions, STDIN_FILENO,
+                                          "/dev/null", O_RDONLY, 0);
+  }
+  if (rc == 0) rc = posix_spawn_file_actions_adddup2(&setup.actions, 0, 1);
+  if (rc == 0) rc = posix_spawn_file_actions_adddup2(&setup.actions, 0, 2);
+  if (rc == 0) {
+    rc = posix_spawn_file_actions_addclosefrom_np(
+        &setup.actions, supervisor::kClientStderrFd + 1);
+  }
+  sigset_t all_signals;
+  sigfillset(&all_signals);
+  sigset_t defaults = all_signals;
+  sigdelset(&defaults, SIGKILL);
+  sigdelset(&defaults, SIGSTOP);
+  if (rc == 0) {
+    rc = posix_spawnattr_setflags(
+        &setup.attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+  }
+  if (rc == 0) rc = posix_spawnattr_setsigmask(&setup.attr, &all_signals);
+  if (rc == 0) rc = posix_spawnattr_setsigdefault(&setup.attr, &defaults);
+  if (rc != 0) return -rc;
+  pid_t pid = 0;
+  std::shared_lock<std::shared_mutex> lock(g_spawn_mu);
+  rc = posix_spawn(&pid, program.c_str(), &setup.actions, &setup.attr,
+                   argv.data(), envp.data());
+  if (rc != 0) return -rc;
+  slot.supervisor.store(pid);
   return pid;
+}
+
+// Moves `fd` to a number of at least `floor` (close-on-exec).
+void MoveAtLeast(Fd& fd, int floor) {
+  if (fd.get() >= floor) return;
+  const int moved = fcntl(fd.get(), F_DUPFD_CLOEXEC, floor);
+  if (moved >= 0) fd.Reset(moved);
 }
 
 void ReapSupervisor(pid_t pid) {
@@ -341,6 +428,8 @@ const char* SetupStepName(supervisor::SetupStep step) {
       return "pipe";
     case supervisor::SetupStep::kFork:
       return "fork";
+    case supervisor::SetupStep::kArguments:
+      return "its arguments";
   }
   return "setup";
 }
@@ -516,18 +605,29 @@ std::string RunResult::Describe() const {
 absl::StatusOr<RunResult> RunProcess(const RunOptions& options) {
   if (absl::Status s = ValidateOptions(options); !s.ok()) return s;
 
-  // Everything the supervisor needs is built here: after fork it may not
-  // allocate.
-  std::vector<std::string> argv_storage = options.argv;
+  const absl::StatusOr<std::string>& supervisor_program = SupervisorProgram();
+  if (!supervisor_program.ok()) {
+    return absl::Status(supervisor_program.status().code(),
+                        absl::StrCat("cannot run '", options.argv[0], "': ",
+                                     supervisor_program.status().message()));
+  }
+  // gauntlet-supervisor MODE DIR N PATH_1 .. PATH_N ARGV_0 ARGV_1 ..
+  // (supervisor.h), with the client's environment.
+  std::vector<std::string> paths = ProgramPaths(options.argv[0]);
+  std::vector<std::string> argv_storage = {
+      *supervisor_program,
+      g_scan_proc.load() ? supervisor::kChildrenFromProcScan
+                         : supervisor::kChildrenFromFile,
+      options.working_dir, std::to_string(paths.size())};
+  argv_storage.insert(argv_storage.end(), paths.begin(), paths.end());
+  argv_storage.insert(argv_storage.end(), options.argv.begin(),
+                      options.argv.end());
   std::vector<char*> argv = CStrings(argv_storage);
   std::vector<std::string> env_storage = BuildEnvironment(options.env);
   std::vector<char*> envp = CStrings(env_storage);
-  std::vector<std::string> path_storage = ProgramPaths(options.argv[0]);
-  std::vector<char*> program_paths = CStrings(path_storage);
 
-  // Close-on-exec, all of them: the supervisor moves its own ends to fixed
-  // numbers and closes everything else, and no other child may inherit
-  // them.
+  // Close-on-exec, all of them: the supervisor gets its ends at fixed
+  // numbers, and no other child may inherit them.
   int control_pair[2];
   if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, control_pair) != 0) {
     return absl::ResourceExhaustedError(
@@ -550,18 +650,13 @@ absl::StatusOr<RunResult> RunProcess(const RunOptions& options) {
         absl::StrCat("cannot create a pipe: ", ErrnoText(errno)));
   }
   Fd err_r(fds[0]), err_w(fds[1]);
-
-  supervisor::Plan plan;
-  plan.argv = argv.data();
-  plan.envp = envp.data();
-  plan.program_paths = program_paths.data();
-  plan.working_dir =
-      options.working_dir.empty() ? nullptr : options.working_dir.c_str();
-  plan.control_fd = supervisor_control.get();
-  plan.status_fd = status_w.get();
-  plan.stdout_fd = out_w.get();
-  plan.stderr_fd = err_w.get();
-  plan.scan_proc = g_scan_proc.load();
+  // Above the numbers they are dup'ed to in the supervisor (3-6), so that no
+  // dup2 of the spawn clobbers one that is still to be moved.
+  for (Fd* fd : {&supervisor_control, &status_w, &out_w, &err_w}) {
+    MoveAtLeast(*fd, supervisor::kClientStderrFd + 1);
+  }
+  const int supervisor_fds[4] = {supervisor_control.get(), status_w.get(),
+                                 out_w.get(), err_w.get()};
 
   const int slot_index = ReserveSlot();
   if (slot_index < 0) {
@@ -574,10 +669,12 @@ absl::StatusOr<RunResult> RunProcess(const RunOptions& options) {
 
   RunResult result;
   const Clock::time_point start = Clock::now();
-  const pid_t supervisor_pid = ForkSupervisor(plan, slot.slot());
+  const pid_t supervisor_pid = SpawnSupervisor(*supervisor_program, argv, envp,
+                                               supervisor_fds, slot.slot());
   if (supervisor_pid < 0) {
-    return absl::ResourceExhaustedError(absl::StrCat(
-        "cannot run '", options.argv[0], "': fork: ", ErrnoText(errno)));
+    return absl::ResourceExhaustedError(
+        absl::StrCat("cannot run '", options.argv[0], "': cannot start ",
+                     *supervisor_program, ": ", ErrnoText(-supervisor_pid)));
   }
   supervisor_control.Close();
   status_w.Close();
@@ -807,7 +904,7 @@ namespace {
 // it is not a process it left behind).
 int KillOrphansExcept(pid_t not_counted) {
   if (!g_adopting_orphans.load() || !g_orphans_possible.load()) return 0;
-  std::unique_lock<std::shared_mutex> lock(g_fork_mu);
+  std::unique_lock<std::shared_mutex> lock(g_spawn_mu);
   std::set<pid_t> killed;
   const Clock::time_point give_up = Clock::now() + kOrphanBudget;
   for (;;) {

@@ -4,11 +4,12 @@
 // print gigabytes, fork background helpers, daemonise, ignore SIGTERM, look
 // for descriptors it was not given. RunProcess therefore:
 //
-//  * forks a supervisor (supervisor.h) that starts the client in a process
-//    group of its own, with stdin from /dev/null, default signal
-//    dispositions, an empty signal mask, and no descriptor but 0, 1 and 2:
-//    whatever Gauntlet has open (other scenarios' connections, listening
-//    sockets, descriptors Gauntlet itself inherited) is closed at the spawn;
+//  * starts a supervisor (supervisor.h, the gauntlet-supervisor program),
+//    which starts the client in a process group of its own, with stdin from
+//    /dev/null, default signal dispositions, an empty signal mask, and no
+//    descriptor but 0, 1 and 2: whatever Gauntlet has open (other
+//    scenarios' connections, listening sockets, descriptors Gauntlet itself
+//    inherited) is closed at the spawn;
 //  * captures stdout and stderr through pipes, keeping at most
 //    RunOptions::output_cap bytes of each and counting (and dropping) the
 //    rest, so the child never blocks on a full pipe;
@@ -131,7 +132,8 @@ struct RunResult {
 // Runs the child to completion. The error cases are the ones where no child
 // ran: invalid options, a working directory that is not one, a program that
 // cannot be executed ("cannot run 'curlx': No such file or directory"), too
-// many live children, no resources to start the supervisor.
+// many live children, no resources to start the supervisor, or no
+// gauntlet-supervisor program to start.
 absl::StatusOr<RunResult> RunProcess(const RunOptions& options);
 
 // Has every live supervisor SIGKILL its client and all of the client's

@@ -16,19 +16,16 @@
 #include <cstdint>
 #include <cstring>
 
-// Everything below runs in a forked child of a multi-threaded process:
-// async-signal-safe functions only (signal-safety(7)), fixed-size buffers
-// on the stack, and _exit. No absl, no std::string, no allocation.
+// The supervisor is single-threaded, but the client it forks may run only
+// async-signal-safe functions (signal-safety(7)) until execve; the code
+// keeps to them throughout, with fixed-size buffers on the stack and _exit.
+// No absl, no std::string, no allocation.
 
 namespace gauntlet::runner::supervisor {
 namespace {
 
-// The supervisor's descriptors once ArrangeDescriptors has run. 0-2 are
-// /dev/null: the supervisor holds nothing of Gauntlet's stdio.
-constexpr int kControlFd = 3;
-constexpr int kStatusFd = 4;
-constexpr int kClientStdoutFd = 5;
-constexpr int kClientStderrFd = 6;
+// The supervisor's descriptors once ArrangeDescriptors has run (supervisor.h);
+// 0-2 are /dev/null: the supervisor holds nothing of Gauntlet's stdio.
 constexpr int kFirstFreeFd = 7;
 // The parent's descriptors are parked at or above this while being moved,
 // so that no dup2 onto 0-6 clobbers one that is still to be moved.

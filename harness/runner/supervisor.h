@@ -1,7 +1,7 @@
-// The supervisor: a process of Gauntlet's between it and one client under
+// The supervisor: a small process between Gauntlet and one client under
 // test, which knows every process that client starts.
 //
-// RunProcess (process.h) forks one supervisor per client run. The
+// RunProcess (process.h) starts one supervisor per client run. The
 // supervisor makes itself a child subreaper (prctl(2),
 // PR_SET_CHILD_SUBREAPER) and starts the client as its child, in a process
 // group of its own, with exactly three descriptors: stdin from /dev/null and
@@ -16,11 +16,24 @@
 // reports how many it had to kill: the processes the client "left behind".
 // It also reaps the client's orphans that exit while the client runs.
 //
-// The supervisor is a fork of a multi-threaded process that never calls
-// exec, so it runs async-signal-safe code only (signal-safety(7)): system
-// calls, no malloc, no locks, no iostreams. Everything it needs (argv,
-// envp, the paths to try for the program) is built by the parent before
-// fork(2), and it always leaves with _exit(2).
+// The supervisor is a program of its own, gauntlet-supervisor
+// (supervisor_main.cc), that RunProcess starts with posix_spawn: a fork of
+// Gauntlet without exec would copy the page tables of a large,
+// multi-threaded process and make every page Gauntlet writes while the
+// client runs a copy-on-write fault (with ASan that made a run of the flaw
+// matrix several times slower). It is single-threaded; the client, a fork
+// of it, runs only async-signal-safe code (signal-safety(7)) until execve,
+// and the supervisor always leaves with _exit(2).
+//
+// RunProcess starts it with every signal blocked (it keeps them blocked: a
+// Ctrl-C meant for Gauntlet's process group must not stop it) and with
+//   0-2  /dev/null          3  control    4  status
+//   5    the client's stdout pipe          6  the client's stderr pipe
+// and nothing else open; the client's environment as its own, and
+//   argv: gauntlet-supervisor MODE DIR N PATH_1 .. PATH_N ARGV_0 ARGV_1 ..
+// where MODE is kChildrenFromFile or kChildrenFromProcScan (Plan::scan_proc),
+// DIR the working directory for the client ("" keeps the current one), and
+// PATH_i the paths to execve in turn for the program ARGV_0.
 //
 // Protocol, all on descriptors the parent creates close-on-exec:
 //   control (parent -> supervisor, a stream socket): one byte per command,
@@ -53,11 +66,22 @@ enum class Event : std::int32_t {
   kFinished = 4,     // wait_code/wait_status, leftovers, flags.
 };
 
+// Values of the supervisor's MODE argument.
+inline constexpr char kChildrenFromFile[] = "children-file";
+inline constexpr char kChildrenFromProcScan[] = "proc-scan";
+
+// The descriptors it is started with.
+inline constexpr int kControlFd = 3;
+inline constexpr int kStatusFd = 4;
+inline constexpr int kClientStdoutFd = 5;
+inline constexpr int kClientStderrFd = 6;
+
 enum class SetupStep : std::int32_t {
   kDescriptors = 1,
   kSubreaper = 2,
   kExecPipe = 3,
   kFork = 4,
+  kArguments = 5,
 };
 
 // kFinished flags.
@@ -81,8 +105,7 @@ struct Record {
   std::uint32_t flags = 0;
 };
 
-// What the supervisor runs. Every pointer refers to memory the parent built
-// before fork(2); the supervisor only reads it (its own copy).
+// What the supervisor runs (supervisor_main.cc builds it from its argv).
 struct Plan {
   // NULL-terminated, as execve(2) takes them.
   char* const* argv = nullptr;
@@ -93,19 +116,20 @@ struct Plan {
   const char* const* program_paths = nullptr;
   // chdir(2) here before exec; nullptr keeps the current directory.
   const char* working_dir = nullptr;
-  // Close-on-exec descriptors of the parent's, at any numbers.
-  int control_fd = -1;
-  int status_fd = -1;
-  int stdout_fd = -1;
-  int stderr_fd = -1;
+  // The descriptors to use, at any numbers; they are moved to the fixed
+  // ones above.
+  int control_fd = kControlFd;
+  int status_fd = kStatusFd;
+  int stdout_fd = kClientStdoutFd;
+  int stderr_fd = kClientStderrFd;
   // Find children by scanning /proc/<pid>/stat instead of reading
   // /proc/thread-self/children (for kernels without CONFIG_PROC_CHILDREN;
   // tests force it to exercise that path).
   bool scan_proc = false;
 };
 
-// Runs the supervisor in the calling process, which must be a freshly
-// forked child with every signal blocked. Never returns.
+// Runs the supervisor in the calling, single-threaded process, which must
+// have every signal blocked. Never returns.
 [[noreturn]] void RunSupervisor(const Plan& plan);
 
 }  // namespace gauntlet::runner::supervisor

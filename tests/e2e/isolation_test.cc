@@ -102,19 +102,17 @@ def open_fds():
     return fds
 
 def gauntlet_pid():
-    # The topmost of the ancestors running `gauntlet run`: the supervisor
-    # in between is a fork of gauntlet, with the same command line.
-    pid, found = os.getppid(), None
+    # The nearest ancestor running `gauntlet run` (the parent is the
+    # client's gauntlet-supervisor).
+    pid = os.getppid()
     while pid > 1:
         with open("/proc/%d/cmdline" % pid, "rb") as f:
             argv = f.read().split(b"\0")
-        if len(argv) > 1 and argv[0].endswith(b"gauntlet") and argv[1] == b"run":
-            found = pid
-        elif found:
-            break
+        if len(argv) > 1 and argv[0].endswith(b"/gauntlet") and argv[1] == b"run":
+            return pid
         with open("/proc/%d/stat" % pid) as f:
             pid = int(f.read().rsplit(")", 1)[1].split()[1])
-    return found
+    return None
 
 def not_cloexec(pid):
     found = []
