@@ -682,19 +682,29 @@ absl::StatusOr<RunResult> RunProcess(const RunOptions& options) {
   err_w.Close();
   slot.PublishControl(control.get());
 
+  // kForked (the client's pid), then kStarted or kExecFailed; or
+  // kSetupFailed.
   supervisor::Record record;
   if (!ReadFirstRecord(status_r.get(), &record)) {
+    // It died before forking: no client ran.
     ReapSupervisor(supervisor_pid);
     return absl::InternalError(
         absl::StrCat("cannot run '", options.argv[0],
                      "': its supervisor died before starting it"));
   }
-  if (record.event == supervisor::Event::kExecFailed) {
+  bool lost = false;  // The supervisor died without a final report.
+  if (record.event == supervisor::Event::kForked) {
+    result.pid = record.pid;
+    // End of file here: the client killed its supervisor at once.
+    lost = !ReadFirstRecord(status_r.get(), &record);
+  }
+  if (!lost && record.event == supervisor::Event::kExecFailed) {
     ReapSupervisor(supervisor_pid);
     return absl::NotFoundError(absl::StrCat("cannot run '", options.argv[0],
                                             "': ", ErrnoText(record.error)));
   }
-  if (record.event != supervisor::Event::kStarted) {
+  if (!lost &&
+      (record.event != supervisor::Event::kStarted || result.pid <= 0)) {
     // A supervisor that failed its setup has exited; any other one takes
     // the end of its control socket as the order to kill and leave.
     slot.WithdrawControl();
@@ -707,7 +717,6 @@ absl::StatusOr<RunResult> RunProcess(const RunOptions& options) {
                          : "unexpected supervisor record",
                      ": ", ErrnoText(record.error)));
   }
-  result.pid = record.pid;
 
   bool stopping = false;  // SIGTERM sent (timeout or cancel).
   bool kill_sent = false;
@@ -724,6 +733,30 @@ absl::StatusOr<RunResult> RunProcess(const RunOptions& options) {
     stopping = kill_sent = true;
     give_up_at = now + options.kill_grace + kSupervisorBudget;
   };
+  // The supervisor died without a report: its client and everything below
+  // it were reparented -- to us when we adopt orphans, else to init. Kill
+  // them before draining the output they may still hold.
+  bool supervisor_reaped = false;
+  const auto supervisor_gone = [&] {
+    finished = true;
+    result.supervisor_lost = true;
+    g_orphans_possible.store(true);
+    // Its end of the status pipe closes before its children are
+    // reparented: reap it (it is dead or dying; the pid is still its until
+    // then) so that they are ours by the time we look for them.
+    kill(supervisor_pid, SIGKILL);
+    ReapSupervisor(supervisor_pid);
+    slot.ForgetSupervisor();
+    supervisor_reaped = true;
+    if (g_adopting_orphans.load()) {
+      // Our unreaped child now, so the ids still name it and its group.
+      kill(-result.pid, SIGKILL);
+      kill(result.pid, SIGKILL);
+      result.leftover_processes += KillOrphansExcept(result.pid);
+    }
+    drain_until = Clock::now() + options.kill_grace;
+  };
+  if (lost) supervisor_gone();
 
   if (g_kill_all_epoch.load() != epoch) {
     // KillAllChildren ran while our slot was still only reserved.
@@ -807,12 +840,14 @@ absl::StatusOr<RunResult> RunProcess(const RunOptions& options) {
           have_final = true;
         }
       }
-      if (have_final || !open) {
+      if (have_final) {
         finished = true;
         drain_until = Clock::now() + options.kill_grace;
         if (g_kill_all_epoch.load() != epoch && !stopping) {
           result.cancelled = true;
         }
+      } else if (!open) {
+        supervisor_gone();
       }
     }
     if (out_index >= 0 && pfds[out_index].revents != 0) {
@@ -832,9 +867,11 @@ absl::StatusOr<RunResult> RunProcess(const RunOptions& options) {
 
   slot.WithdrawControl();
   control.Close();
-  if (!have_final) kill(supervisor_pid, SIGKILL);
-  ReapSupervisor(supervisor_pid);
-  slot.ForgetSupervisor();
+  if (!supervisor_reaped) {
+    if (!have_final) kill(supervisor_pid, SIGKILL);
+    ReapSupervisor(supervisor_pid);
+    slot.ForgetSupervisor();
+  }
   result.duration = Clock::now() - start;
 
   if (have_final) {
@@ -850,18 +887,6 @@ absl::StatusOr<RunResult> RunProcess(const RunOptions& options) {
       // What it could not kill in time was reparented to us.
       g_orphans_possible.store(true);
       result.leftover_processes += KillOrphans();
-    }
-  } else {
-    // The supervisor died without a report: its client and everything
-    // below it were reparented -- to us when we adopt orphans, else to init.
-    result.supervisor_lost = true;
-    g_orphans_possible.store(true);
-    if (g_adopting_orphans.load()) {
-      // Our unreaped child now (or a zombie we have not reaped), so the
-      // ids still name it and its group.
-      kill(-result.pid, SIGKILL);
-      kill(result.pid, SIGKILL);
-      result.leftover_processes += KillOrphansExcept(result.pid);
     }
   }
   return result;

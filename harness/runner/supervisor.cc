@@ -148,9 +148,19 @@ void ResetSignalDispositions() {
   }
 }
 
-// The client-to-be, between fork and exec. Reports an errno on the
-// exec-error pipe (close-on-exec, so a successful exec closes it unread).
-[[noreturn]] void BecomeClient(const Plan& plan, int exec_error_fd) {
+// The client-to-be, between fork and exec. Waits for the supervisor's go
+// (sent once Gauntlet has the client's pid: a client that kills its
+// supervisor at once is still known), then reports an errno on the
+// exec-error pipe if it cannot exec (close-on-exec, so a successful exec
+// closes it unread).
+[[noreturn]] void BecomeClient(const Plan& plan, int go_fd, int exec_error_fd) {
+  char go = 0;
+  ssize_t got;
+  do {
+    got = read(go_fd, &go, 1);
+  } while (got < 0 && errno == EINTR);
+  // End of file: the supervisor died before it reported us. Do not run.
+  if (got != 1) _exit(127);
   if (dup3(exec_error_fd, kExecErrorFd, O_CLOEXEC) < 0) {
     const int err = errno;
     WriteAll(exec_error_fd, &err, sizeof err);
@@ -442,18 +452,29 @@ int KillDescendants(pid_t client, bool group_signalled, bool scan_proc, int sfd,
   const int sfd = signalfd(-1, &child_signal, SFD_CLOEXEC | SFD_NONBLOCK);
 
   int exec_pipe[2];
-  if (pipe2(exec_pipe, O_CLOEXEC) != 0) {
+  int go_pipe[2];
+  if (pipe2(exec_pipe, O_CLOEXEC) != 0 || pipe2(go_pipe, O_CLOEXEC) != 0) {
     SetupFailed(kStatusFd, SetupStep::kExecPipe, errno);
   }
   // _Fork: no atfork handlers, async-signal-safe (glibc 2.34).
   const pid_t client = _Fork();
   if (client < 0) SetupFailed(kStatusFd, SetupStep::kFork, errno);
-  if (client == 0) BecomeClient(plan, exec_pipe[1]);
+  if (client == 0) BecomeClient(plan, go_pipe[0], exec_pipe[1]);
   close(exec_pipe[1]);
+  close(go_pipe[0]);
   // Only the client may hold the capture pipes, so that they reach end of
   // file when its processes are gone.
   close(kClientStdoutFd);
   close(kClientStderrFd);
+  // Gauntlet learns the client's pid before any of the client's own code
+  // runs.
+  Record forked;
+  forked.event = Event::kForked;
+  forked.pid = client;
+  Report(kStatusFd, forked);
+  const char go = 1;
+  WriteAll(go_pipe[1], &go, 1);
+  close(go_pipe[1]);
 
   int exec_error = 0;
   const std::size_t got =

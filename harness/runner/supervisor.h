@@ -43,9 +43,12 @@
 //     kCommandKill, after which the supervisor exits.
 //   status (supervisor -> parent, a pipe): fixed-size SupervisorRecords,
 //     each written with one write(2) of less than PIPE_BUF bytes (so never
-//     split): kStarted once the client's exec succeeded, or kExecFailed, or
-//     kSetupFailed; then kFinished with the client's wait status and the
-//     leftover count, after which the supervisor exits.
+//     split): kForked with the client's pid, before the client may exec
+//     (so Gauntlet knows it even if the client kills its supervisor at
+//     once); then kStarted once the exec succeeded, or kExecFailed; then
+//     kFinished with the client's wait status and the leftover count, after
+//     which the supervisor exits. kSetupFailed instead when it could not
+//     get as far as forking the client.
 
 #ifndef GAUNTLET_HARNESS_RUNNER_SUPERVISOR_H_
 #define GAUNTLET_HARNESS_RUNNER_SUPERVISOR_H_
@@ -64,6 +67,7 @@ enum class Event : std::int32_t {
   kExecFailed = 2,   // error: errno of the last execve(2) (or chdir(2)).
   kSetupFailed = 3,  // error: errno; step: which SetupStep failed.
   kFinished = 4,     // wait_code/wait_status, leftovers, flags.
+  kForked = 5,       // pid: the client's pid, before its exec.
 };
 
 // Values of the supervisor's MODE argument.

@@ -538,10 +538,10 @@ TEST(RunProcessTest, AKilledSupervisorIsReportedAndItsClientKilled) {
   // adopts orphans (as `gauntlet run` does), so the client and its daemon
   // come here, and RunProcess kills and reaps them.
   ASSERT_TRUE(AdoptOrphans().ok());
-  RunOptions o =
-      Sh("setsid sleep 1000 & echo $!; kill -KILL $PPID; "
-         "exec sleep 1000");
-  o.timeout = milliseconds(20'000);
+  // Once its daemon runs, it kills its parent -- the supervisor -- and
+  // hangs.
+  RunOptions o = DaemonisingClient();
+  o.argv.back() += "os.kill(os.getppid(), 9)\ntime.sleep(1000)\n";
   RunResult r = RunOk(o);
   EXPECT_TRUE(r.supervisor_lost);
   EXPECT_FALSE(r.exited);
@@ -556,6 +556,21 @@ TEST(RunProcessTest, AKilledSupervisorIsReportedAndItsClientKilled) {
   // Reparented here and killed: the daemon (the client is not a leftover).
   EXPECT_EQ(r.leftover_processes, 1);
   EXPECT_EQ(KillOrphans(), 0);
+  EXPECT_EQ(LiveChildCount(), 0);
+}
+
+TEST(RunProcessTest, AClientThatKillsItsSupervisorAtOnceIsStillKnownAndKilled) {
+  // The first thing it does is kill its supervisor: Gauntlet must know it
+  // already (its pid is reported before it may exec), and kill it.
+  ASSERT_TRUE(AdoptOrphans().ok());
+  RunOptions o = Sh("kill -KILL $PPID; exec sleep 1000");
+  o.timeout = milliseconds(20'000);
+  RunResult r = RunOk(o);
+  EXPECT_TRUE(r.supervisor_lost) << r.Describe();
+  ASSERT_GT(r.pid, 0);
+  EXPECT_TRUE(Gone(r.pid));
+  EXPECT_EQ(r.leftover_processes, 0);
+  EXPECT_LT(r.duration, milliseconds(10'000));
   EXPECT_EQ(LiveChildCount(), 0);
 }
 
