@@ -2,11 +2,18 @@
 
 #include <stdlib.h>
 
+#include <fcntl.h>
 #include <poll.h>
 #include <pwd.h>
+#include <signal.h>
+#include <spawn.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include <filesystem>
 #include <sstream>
@@ -17,6 +24,8 @@
 #include "absl/strings/str_split.h"
 #include "fake_servers/proxy/socket_io.h"
 #include "harness/common/status_macros.h"
+
+extern char** environ;
 
 namespace gauntlet::proxy::testing {
 
@@ -100,15 +109,39 @@ runner::RunResult RunCurl(const Bench& bench, int port,
 
 namespace {
 
+// `postfix start` leaves master running as a daemon, which RunProcess --
+// made for clients under test, whose leftovers it kills -- would not let
+// live: a plain posix_spawn (its output goes to the test's) and a bounded
+// wait.
 absl::Status RunPostfix(const std::string& conf, const std::string& verb) {
-  runner::RunOptions o;
-  o.argv = {"/usr/sbin/postfix", "-c", conf, verb};
-  o.timeout = std::chrono::seconds(30);
-  absl::StatusOr<runner::RunResult> r = runner::RunProcess(o);
-  if (!r.ok()) return r.status();
-  if (!r->succeeded()) {
-    return absl::UnavailableError(absl::StrCat(
-        "postfix ", verb, ": ", r->Describe(), ": ", r->err.data, r->out.data));
+  std::vector<std::string> args = {"/usr/sbin/postfix", "-c", conf, verb};
+  std::vector<char*> argv;
+  for (std::string& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addclosefrom_np(&actions, 3);
+  pid_t pid = 0;
+  const int rc =
+      posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  if (rc != 0) {
+    return absl::UnavailableError(
+        absl::StrCat("postfix ", verb, ": ", std::strerror(rc)));
+  }
+  const int pidfd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
+  if (pidfd >= 0) {
+    pollfd p{pidfd, POLLIN, 0};
+    if (poll(&p, 1, 30'000) <= 0) kill(pid, SIGKILL);
+    close(pidfd);
+  }
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    return absl::UnavailableError(
+        absl::StrCat("postfix ", verb, " failed (wait status ", status, ")"));
   }
   return absl::OkStatus();
 }
