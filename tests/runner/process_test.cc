@@ -441,6 +441,44 @@ TEST(RunProcessTest, DescendantsAreFoundByScanningProcToo) {
   EXPECT_EQ(r.leftover_processes, 1);
 }
 
+TEST(RunProcessTest, OrphansThatExitWhileTheClientRunsAreReaped) {
+  // The client double-forks a child that exits at once; it becomes a zombie
+  // of the client's parent (the supervisor), which must reap it while the
+  // client still runs. The client waits (bounded) until its parent has no
+  // zombie child left and prints how many there are.
+  RunOptions o;
+  o.argv = {kPython, "-c", R"py(
+import os, time
+parent = os.getppid()
+def zombies():
+    n = 0
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % pid) as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if fields[0] == "Z" and int(fields[1]) == parent:
+            n += 1
+    return n
+if os.fork() == 0:
+    if os.fork() == 0:
+        os._exit(0)
+    os._exit(0)
+os.wait()
+deadline = time.monotonic() + 10
+while zombies() and time.monotonic() < deadline:
+    time.sleep(0.01)
+print(zombies())
+)py"};
+  RunResult r = RunOk(o);
+  EXPECT_TRUE(r.succeeded()) << r.err.data;
+  EXPECT_EQ(r.out.data, "0\n");
+  EXPECT_EQ(r.leftover_processes, 0);
+}
+
 TEST(RunProcessTest, ACleanClientLeavesNothingBehind) {
   // Its helpers end before it does (the shell waits for them).
   RunResult r = RunOk(Sh("sleep 0 & wait; true | cat"));
