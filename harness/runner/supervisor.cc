@@ -186,8 +186,8 @@ void ResetSignalDispositions() {
   // exist; remember EACCES; stop on any other error.
   int err = ENOENT;
   bool saw_eacces = false;
-  for (const char* const* path = plan.program_paths; *path != nullptr; ++path) {
-    execve(*path, plan.argv, plan.envp);
+  for (int i = 0; i < plan.program_path_count; ++i) {
+    execve(plan.program_paths[i], plan.argv, plan.envp);
     err = errno;
     if (err == EACCES) {
       saw_eacces = true;

@@ -114,10 +114,11 @@ struct Plan {
   // NULL-terminated, as execve(2) takes them.
   char* const* argv = nullptr;
   char* const* envp = nullptr;
-  // NULL-terminated list of paths to execve in turn (a PATH search done
-  // as strings in the parent), with execvp(3)'s rules for which errors go
-  // on to the next one.
+  // The paths to execve in turn (a PATH search done as strings by
+  // RunProcess), with execvp(3)'s rules for which errors go on to the next
+  // one.
   const char* const* program_paths = nullptr;
+  int program_path_count = 0;
   // chdir(2) here before exec; nullptr keeps the current directory.
   const char* working_dir = nullptr;
   // The descriptors to use, at any numbers; they are moved to the fixed

@@ -1,6 +1,8 @@
 // gauntlet-supervisor: the program RunProcess (process.h) starts between
 // Gauntlet and each client under test. Its argv and descriptors are
-// described in supervisor.h; it is not meant to be run by hand.
+// described in supervisor.h; it is not meant to be run by hand. It
+// allocates nothing and needs no C++ runtime, so that it can be linked
+// statically: it starts once per client run.
 
 #include <errno.h>
 #include <signal.h>
@@ -8,7 +10,6 @@
 
 #include <cstdlib>
 #include <cstring>
-#include <vector>
 
 #include "harness/runner/supervisor.h"
 
@@ -56,9 +57,8 @@ int main(int argc, char** argv) {
   if (end == argv[3] || *end != '\0' || paths < 1 || paths > argc - 5) {
     BadArguments();
   }
-  std::vector<const char*> program_paths(argv + 4, argv + 4 + paths);
-  program_paths.push_back(nullptr);
-  plan.program_paths = program_paths.data();
+  plan.program_paths = argv + 4;
+  plan.program_path_count = static_cast<int>(paths);
   plan.argv = argv + 4 + paths;
   plan.envp = environ;
   RunSupervisor(plan);
