@@ -105,6 +105,26 @@ void RemoveTree(const std::string& path) {
   fs::remove_all(path, ec);
 }
 
+// Removes everything inside `dir` and gives it mode 0700 again; false (and
+// `dir` possibly partly emptied) when `dir` is not a plain directory any
+// more -- a client may have replaced it with a symbolic link -- or
+// something in it could not be removed.
+bool EmptyDirectory(const std::string& dir) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (!fs::is_directory(fs::symlink_status(dir, ec)) || ec) return false;
+  fs::permissions(dir, fs::perms::owner_all, fs::perm_options::replace, ec);
+  if (ec) return false;
+  std::vector<std::string> entries;
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end;
+       it.increment(ec)) {
+    entries.push_back(it->path().string());
+  }
+  if (ec) return false;
+  for (const std::string& entry : entries) RemoveTree(entry);
+  return fs::is_empty(dir, ec) && !ec;
+}
+
 absl::Status WriteNewFile(const std::string& path, const std::string& data) {
   const int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
                       0600);
@@ -286,6 +306,27 @@ absl::StatusOr<std::unique_ptr<ScenarioRunner>> ScenarioRunner::Create(
   return runner;
 }
 
+absl::StatusOr<std::string> ScenarioRunner::AcquireClientTmp() const {
+  {
+    std::lock_guard<std::mutex> lock(client_tmp_mu_);
+    if (!idle_client_tmp_.empty()) {
+      std::string dir = std::move(idle_client_tmp_.back());
+      idle_client_tmp_.pop_back();
+      return dir;
+    }
+  }
+  return MakePrivateDir(temp_dir_, "client-tmp");
+}
+
+void ScenarioRunner::ReleaseClientTmp(const std::string& dir) const {
+  if (!EmptyDirectory(dir)) {
+    RemoveTree(dir);
+    return;
+  }
+  std::lock_guard<std::mutex> lock(client_tmp_mu_);
+  idle_client_tmp_.push_back(dir);
+}
+
 std::chrono::milliseconds ScenarioRunner::TimeoutFor(
     const scenario::Scenario& s) const {
   return s.timeout.has_value() ? *s.timeout : options_.timeout;
@@ -359,9 +400,8 @@ report::ScenarioResult ScenarioRunner::RunScenario(
   }
 
   // The client's own temporary files ($TMPDIR) go into a directory inside
-  // the run's private one, removed when the scenario ends.
-  absl::StatusOr<std::string> client_tmp =
-      MakePrivateDir(temp_dir_, "client-tmp");
+  // the run's private one, emptied when the scenario ends.
+  absl::StatusOr<std::string> client_tmp = AcquireClientTmp();
   if (!client_tmp.ok()) {
     r.client.ran = false;
     JudgeHarnessError(r, controls_failed, client_tmp.status());
@@ -381,7 +421,7 @@ report::ScenarioResult ScenarioRunner::RunScenario(
   run.cancel = options_.cancel;
   absl::StatusOr<RunResult> ran = RunProcess(run);
   // Every process of the client is dead and reaped by now.
-  RemoveTree(*client_tmp);
+  ReleaseClientTmp(*client_tmp);
   if (!ran.ok()) {
     r.client.ran = false;
     JudgeHarnessError(r, controls_failed,

@@ -30,6 +30,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <utility>
@@ -141,6 +142,15 @@ class ScenarioRunner {
   std::string temp_dir_;
   std::string ca_file_;
   std::string message_file_;
+
+  // The clients' $TMPDIRs, inside temp_dir_: a client gets an empty one,
+  // and after its run the directory is emptied and kept for the next
+  // client (a mkdir and rmdir per scenario cost ext4 up to milliseconds at
+  // high rates), or removed if it cannot be emptied.
+  absl::StatusOr<std::string> AcquireClientTmp() const;
+  void ReleaseClientTmp(const std::string& dir) const;
+  mutable std::mutex client_tmp_mu_;
+  mutable std::vector<std::string> idle_client_tmp_;
 };
 
 // The controls failed when any control run ended in fail, timeout or
