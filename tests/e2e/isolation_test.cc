@@ -6,6 +6,8 @@
 //    and every descriptor Gauntlet holds is close-on-exec;
 //  * a client that daemonises (setsid, double fork) does not outlive the
 //    run, and the report says so on the scenario that did it;
+//  * every client gets an empty $TMPDIR, whatever the one before it left
+//    there, and none of it outlives the run;
 //  * SIGINT, SIGTERM and SIGHUP stop a run whose clients hang and
 //    daemonise: exit status 128 + signal, the report of what finished is
 //    written, and no process, listening socket or temporary file of the run
@@ -63,6 +65,9 @@ constexpr char kPython[] = "/usr/bin/python3";
 //   hang OUTDIR MARKER READY_FIFO QUICK_ID  in scenario QUICK_ID exit at
 //       once; else leave a file in $TMPDIR, record the port, start a
 //       daemon, say so on READY_FIFO and hang.
+//   tmpdir OUTDIR CANARY_DIR  record what $TMPDIR holds, leave files (one
+//       in a directory with mode 0), and replace $TMPDIR with a symbolic
+//       link to CANARY_DIR.
 //   sleep MARKER  the daemon: sleep.
 constexpr char kClientScript[] = R"py(
 import json, os, socket, sys, tempfile, time
@@ -164,6 +169,21 @@ elif mode == "hang":
     with open(ready, "w") as f:
         f.write(scenario + "\n")
     time.sleep(300)
+elif mode == "tmpdir":
+    outdir, canary_dir = sys.argv[2:4]
+    tmp = os.environ["TMPDIR"]
+    with open(out_path(outdir, ".tmpdir"), "w") as f:
+        json.dump(sorted(os.listdir(tmp)), f)
+    # Leave things behind, some hard to remove...
+    with open(os.path.join(tmp, "left-file"), "w") as f:
+        f.write("x")
+    os.mkdir(os.path.join(tmp, "locked"))
+    with open(os.path.join(tmp, "locked", "inner"), "w") as f:
+        f.write("x")
+    os.chmod(os.path.join(tmp, "locked"), 0)
+    # ...and put a symbolic link to another directory in TMPDIR's place.
+    os.rename(tmp, tmp + ".moved")
+    os.symlink(canary_dir, tmp)
 elif mode == "sleep":
     time.sleep(300)
 )py";
@@ -437,6 +457,42 @@ TEST(Isolation, ADaemonIsKilledAndReportedOnTheScenarioThatStartedIt) {
   EXPECT_THAT(NoteRules(without),
               ::testing::Not(::testing::Contains("left-processes-behind")))
       << without.dump(2);
+  EXPECT_THAT(DirEntries(tmpdir), IsEmpty());
+}
+
+// --- Temporary files
+// ----------------------------------------------------------
+
+TEST(Isolation, EveryClientGetsAnEmptyTmpdirAndNothingOfItOutlivesTheRun) {
+  TempDir dir;
+  const std::string script = dir.File("client.py");
+  WriteFile(script, kClientScript);
+  const std::string tmpdir = dir.File("tmp");
+  ASSERT_EQ(mkdir(tmpdir.c_str(), 0700), 0);
+  const std::string canary_dir = dir.File("canary");
+  ASSERT_EQ(mkdir(canary_dir.c_str(), 0700), 0);
+  WriteFile(canary_dir + "/keep.txt", "mine");
+  // One job: the clients run one after another, each in a TMPDIR the one
+  // before it may have used.
+  const std::vector<std::string> ids = {
+      "strip/starttls-454", "strip/starttls-500", "strip/starttls-501"};
+  const Background bg = StartGauntlet(
+      {"run", "-j", "1", "--client",
+       ClientTemplate(script, {"tmpdir", dir.path(), canary_dir}), "--filter",
+       ids[0], "--filter", ids[1], "--filter", ids[2], "--timeout", "10s"},
+      dir, tmpdir);
+  const int status = Finish(bg, std::chrono::seconds(60));
+  ASSERT_NE(status, -1) << "gauntlet did not finish";
+  for (const std::string& id : ids) {
+    SCOPED_TRACE(id);
+    std::string file = id;
+    std::replace(file.begin(), file.end(), '/', '_');
+    const nlohmann::json seen = ReadJson(dir.File(file + ".tmpdir"));
+    ASSERT_FALSE(seen.is_discarded()) << ReadFile(bg.stderr_file);
+    EXPECT_THAT(seen.get<std::vector<std::string>>(), IsEmpty());
+  }
+  // Gauntlet removed the link, not what it pointed to.
+  EXPECT_EQ(ReadFile(canary_dir + "/keep.txt"), "mine");
   EXPECT_THAT(DirEntries(tmpdir), IsEmpty());
 }
 
