@@ -137,6 +137,9 @@ absl::StatusOr<std::unique_ptr<AiosmtpdUpstream>> AiosmtpdUpstream::Start(
   posix_spawn_file_actions_adddup2(&fa, out_pipe[1], 1);
   posix_spawn_file_actions_addopen(&fa, 2, up->log_file_.c_str(),
                                    O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  // Nothing of ours above stderr: not the proxy's sockets, not what the
+  // process inherited without close-on-exec (glibc 2.34).
+  posix_spawn_file_actions_addclosefrom_np(&fa, 3);
   posix_spawnattr_t attr;
   posix_spawnattr_init(&attr);
   sigset_t empty;

@@ -1,8 +1,11 @@
 #include "fake_servers/server/server.h"
 
 #include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <boost/asio/error.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -95,7 +98,7 @@ class FakeSmtpServer::Impl {
 
  private:
   void DoAccept();
-  void OnAccept(const boost::system::error_code& ec, tcp::socket socket);
+  void OnAcceptReady(const boost::system::error_code& ec);
   void RetryAcceptLater();
   void ServeConnection(tcp::socket socket);
   void CloseAtOnce(tcp::socket& socket, int index);
@@ -112,14 +115,30 @@ class FakeSmtpServer::Impl {
   asio::steady_timer retry_timer_;
   std::vector<std::thread> threads_;
   std::uint16_t port_ = 0;
+  bool v6_ = false;
   bool running_ = false;
 };
 
 absl::Status FakeSmtpServer::Impl::Listen(const asio::ip::address& address) {
   boost::system::error_code ec;
   tcp::endpoint endpoint(address, options_.port);
-  acceptor_.open(endpoint.protocol(), ec);
-  if (ec) return FromBoost(ec, "opening the listening socket");
+  // Asio opens sockets without SOCK_CLOEXEC: open it ourselves, so that no
+  // child process (a client under test above all) ever inherits it.
+  // Non-blocking: accept4 below must never block an I/O thread.
+  const int fd = ::socket(endpoint.protocol().family(),
+                          SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
+                          endpoint.protocol().protocol());
+  if (fd < 0) {
+    return FromBoost(
+        boost::system::error_code(errno, boost::system::system_category()),
+        "opening the listening socket");
+  }
+  acceptor_.assign(endpoint.protocol(), fd, ec);
+  if (ec) {
+    ::close(fd);
+    return FromBoost(ec, "opening the listening socket");
+  }
+  v6_ = address.is_v6();
   acceptor_.set_option(tcp::acceptor::reuse_address(true), ec);
   if (ec) return FromBoost(ec, "setting SO_REUSEADDR");
   acceptor_.bind(endpoint, ec);
@@ -146,20 +165,39 @@ void FakeSmtpServer::Impl::Run() {
   }
 }
 
+// Waits for a connection and takes it with accept4(SOCK_CLOEXEC): Asio's own
+// accept does not set close-on-exec, and the descriptor must not leak into
+// a client started meanwhile.
 void FakeSmtpServer::Impl::DoAccept() {
-  acceptor_.async_accept(
-      asio::make_strand(io_),
-      [this](const boost::system::error_code& ec, tcp::socket socket) {
-        OnAccept(ec, std::move(socket));
-      });
+  acceptor_.async_wait(
+      tcp::acceptor::wait_read,
+      [this](const boost::system::error_code& ec) { OnAcceptReady(ec); });
 }
 
-void FakeSmtpServer::Impl::OnAccept(const boost::system::error_code& ec,
-                                    tcp::socket socket) {
+void FakeSmtpServer::Impl::OnAcceptReady(const boost::system::error_code& ec) {
   if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
   if (ec) {
-    // EMFILE and friends: back off instead of spinning on the error.
     RetryAcceptLater();
+    return;
+  }
+  const int fd =
+      ::accept4(acceptor_.native_handle(), nullptr, nullptr, SOCK_CLOEXEC);
+  if (fd < 0) {
+    if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ||
+        errno == ECONNABORTED) {
+      DoAccept();
+    } else {
+      // EMFILE and friends: back off instead of spinning on the error.
+      RetryAcceptLater();
+    }
+    return;
+  }
+  tcp::socket socket(asio::make_strand(io_));
+  boost::system::error_code assign_ec;
+  socket.assign(v6_ ? tcp::v6() : tcp::v4(), fd, assign_ec);
+  if (assign_ec) {
+    ::close(fd);
+    DoAccept();
     return;
   }
   ServeConnection(std::move(socket));

@@ -486,13 +486,13 @@ int RunFlawDemo(const DemoOptions& o) {
     PrintError(secure.status().message());
     return kExitUsage;
   }
-  if (runner::Interrupted()) return runner::kExitInterrupted;
+  if (runner::Interrupted()) return runner::InterruptExitCode();
   absl::StatusOr<report::RunReport> flawed = run(true);
   if (!flawed.ok()) {
     PrintError(flawed.status().message());
     return kExitUsage;
   }
-  if (runner::Interrupted()) return runner::kExitInterrupted;
+  if (runner::Interrupted()) return runner::InterruptExitCode();
 
   std::map<std::string, std::pair<std::string, std::string>> rows;
   std::map<std::string, std::string> why;
@@ -568,7 +568,7 @@ int RunDemo(const DemoOptions& o) {
       if (absl::IsCancelled(r.status()) || runner::Interrupted()) {
         std::cout << "\ngauntlet demo: interrupted; everything it started "
                      "is stopped and its files removed\n";
-        return runner::kExitInterrupted;
+        return runner::InterruptExitCode();
       }
       PrintError(absl::StrCat("demo downgrade: ", r.status().message()));
       return kExitUsage;

@@ -211,7 +211,7 @@ int RunProxy(const ProxyOptions& o) {
   for (const proxy::SessionCapture& cap : caps) leaked += cap.Leaked() ? 1 : 0;
   std::cout << "gauntlet proxy: " << caps.size() << " session(s), " << leaked
             << " in which the attacker read credentials or mail" << std::endl;
-  return interrupted ? runner::kExitInterrupted : kExitOk;
+  return interrupted ? runner::InterruptExitCode() : kExitOk;
 }
 
 }  // namespace gauntlet::cli

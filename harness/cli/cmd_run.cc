@@ -362,11 +362,11 @@ int RunRun(const RunCliOptions& o) {
     PrintError(wrote.message());
     if (!result.interrupted) {
       out << "Exit status " << runner::kExitUsageOrHarness
-                << " (harness error): a report could not be written (see "
-                   "the error above)\n"
-                << std::flush;
+          << " (harness error): a report could not be written (see the "
+             "error above)\n"
+          << std::flush;
     }
-    return result.interrupted ? runner::kExitInterrupted
+    return result.interrupted ? runner::InterruptExitCode()
                               : runner::kExitUsageOrHarness;
   }
   report::GateOptions gate;

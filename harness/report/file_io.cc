@@ -68,7 +68,8 @@ absl::Status WriteFileAtomically(const std::string& path,
   std::string templ = path + ".tmp.XXXXXX";
   std::vector<char> buf(templ.begin(), templ.end());
   buf.push_back('\0');
-  const int fd = mkstemp(buf.data());
+  // Close-on-exec: no child started meanwhile may inherit it.
+  const int fd = mkostemp(buf.data(), O_CLOEXEC);
   if (fd < 0) return ErrnoError(errno, "create a temporary file for", path);
   TempFile tmp(fd, std::string(buf.data()));
 

@@ -101,13 +101,13 @@ absl::Status WriteRunOutputs(const report::RunReport& report,
 
 int RunExitCode(const report::RunReport& report,
                 const report::GateOptions& gate) {
-  if (report.interrupted) return kExitInterrupted;
+  if (report.interrupted) return InterruptExitCode();
   switch (report::DecideGate(report, gate).outcome) {
     case report::GateOutcome::kOk: return kExitOk;
     case report::GateOutcome::kFindings: return kExitFailures;
     case report::GateOutcome::kHarnessError: return kExitUsageOrHarness;
     case report::GateOutcome::kNotJudged: return kExitNotJudged;
-    case report::GateOutcome::kInterrupted: return kExitInterrupted;
+    case report::GateOutcome::kInterrupted: return InterruptExitCode();
   }
   return kExitUsageOrHarness;
 }

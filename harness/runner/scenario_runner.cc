@@ -29,6 +29,7 @@
 #include "absl/time/time.h"
 #include "fake_servers/server/server.h"
 #include "harness/common/status_macros.h"
+#include "harness/runner/interrupt.h"
 #include "harness/runner/policy_placeholder.h"
 #include "harness/runner/process.h"
 #include "harness/scenario/glob.h"
@@ -64,13 +65,14 @@ int64_t ProcessCpuMicros() {
 
 std::string ErrnoText() { return std::strerror(errno); }
 
-absl::StatusOr<std::string> MakePrivateDir(const std::string& parent_in) {
+absl::StatusOr<std::string> MakePrivateDir(const std::string& parent_in,
+                                           const char* prefix) {
   std::string parent = parent_in;
   if (parent.empty()) {
     const char* tmp = getenv("TMPDIR");
     parent = (tmp != nullptr && *tmp != '\0') ? tmp : "/tmp";
   }
-  std::string templ = absl::StrCat(parent, "/gauntlet-run-XXXXXX");
+  std::string templ = absl::StrCat(parent, "/", prefix, "-XXXXXX");
   std::vector<char> buf(templ.begin(), templ.end());
   buf.push_back('\0');
   // mkdtemp creates the directory with mode 0700.
@@ -80,6 +82,47 @@ absl::StatusOr<std::string> MakePrivateDir(const std::string& parent_in) {
         ErrnoText()));
   }
   return std::string(buf.data());
+}
+
+// Removes `path` and everything below it, even directories a client made
+// unreadable (chmod 000): those are made accessible to their owner first.
+// Symbolic links are removed, never followed. Called once the client's
+// processes are all dead.
+void RemoveTree(const std::string& path) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::remove_all(path, ec);
+  if (!ec) return;
+  std::vector<fs::path> dirs = {path};
+  for (std::size_t i = 0; i < dirs.size() && i < 100'000; ++i) {
+    if (!fs::is_directory(fs::symlink_status(dirs[i], ec))) continue;
+    fs::permissions(dirs[i], fs::perms::owner_all, fs::perm_options::add, ec);
+    for (fs::directory_iterator it(dirs[i], ec), end; !ec && it != end;
+         it.increment(ec)) {
+      dirs.push_back(it->path());
+    }
+  }
+  fs::remove_all(path, ec);
+}
+
+// Removes everything inside `dir` and gives it mode 0700 again; false (and
+// `dir` possibly partly emptied) when `dir` is not a plain directory any
+// more -- a client may have replaced it with a symbolic link -- or
+// something in it could not be removed.
+bool EmptyDirectory(const std::string& dir) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (!fs::is_directory(fs::symlink_status(dir, ec)) || ec) return false;
+  fs::permissions(dir, fs::perms::owner_all, fs::perm_options::replace, ec);
+  if (ec) return false;
+  std::vector<std::string> entries;
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end;
+       it.increment(ec)) {
+    entries.push_back(it->path().string());
+  }
+  if (ec) return false;
+  for (const std::string& entry : entries) RemoveTree(entry);
+  return fs::is_empty(dir, ec) && !ec;
 }
 
 absl::Status WriteNewFile(const std::string& path, const std::string& data) {
@@ -190,10 +233,13 @@ ScenarioRunner::ScenarioRunner(RunnerOptions options)
     : options_(std::move(options)) {}
 
 ScenarioRunner::~ScenarioRunner() {
+  // Every client is reaped by now; this catches the processes of one whose
+  // supervisor was killed before it could clean up (a no-op otherwise).
+  KillOrphans();
   client_files_.reset();
   if (!temp_dir_.empty()) {
-    std::error_code ec;
-    std::filesystem::remove_all(temp_dir_, ec);
+    SetDirectoryToRemoveOnForcedExit("");
+    RemoveTree(temp_dir_);
   }
 }
 
@@ -227,6 +273,10 @@ absl::StatusOr<std::unique_ptr<ScenarioRunner>> ScenarioRunner::Create(
         absl::StrCat("client command: ", s.message()));
   }
 
+  // The backstop for a supervisor killed before it cleaned up: its
+  // client's processes come to us instead of init (process.h).
+  if (absl::Status s = AdoptOrphans(); !s.ok()) return s;
+
   std::unique_ptr<ScenarioRunner> runner(
       new ScenarioRunner(std::move(options)));
   const RunnerOptions& o = runner->options_;
@@ -243,7 +293,10 @@ absl::StatusOr<std::unique_ptr<ScenarioRunner>> ScenarioRunner::Create(
   }
   runner->pki_ = std::shared_ptr<const pki::TestPki>(std::move(*pki));
 
-  GAUNTLET_ASSIGN_OR_RETURN(runner->temp_dir_, MakePrivateDir(o.temp_parent));
+  GAUNTLET_ASSIGN_OR_RETURN(runner->temp_dir_,
+                            MakePrivateDir(o.temp_parent, "gauntlet-run"));
+  // A second Ctrl-C ends the process at once, without this destructor.
+  SetDirectoryToRemoveOnForcedExit(runner->temp_dir_);
   runner->message_file_ = absl::StrCat(runner->temp_dir_, "/message.eml");
   GAUNTLET_RETURN_IF_ERROR(WriteNewFile(
       runner->message_file_, FormatTestMessage(o.identity, absl::Now())));
@@ -251,6 +304,27 @@ absl::StatusOr<std::unique_ptr<ScenarioRunner>> ScenarioRunner::Create(
                             runner->pki_->WriteClientFiles(runner->temp_dir_));
   runner->ca_file_ = runner->client_files_->CaFile();
   return runner;
+}
+
+absl::StatusOr<std::string> ScenarioRunner::AcquireClientTmp() const {
+  {
+    std::lock_guard<std::mutex> lock(client_tmp_mu_);
+    if (!idle_client_tmp_.empty()) {
+      std::string dir = std::move(idle_client_tmp_.back());
+      idle_client_tmp_.pop_back();
+      return dir;
+    }
+  }
+  return MakePrivateDir(temp_dir_, "client-tmp");
+}
+
+void ScenarioRunner::ReleaseClientTmp(const std::string& dir) const {
+  if (!EmptyDirectory(dir)) {
+    RemoveTree(dir);
+    return;
+  }
+  std::lock_guard<std::mutex> lock(client_tmp_mu_);
+  idle_client_tmp_.push_back(dir);
 }
 
 std::chrono::milliseconds ScenarioRunner::TimeoutFor(
@@ -325,17 +399,29 @@ report::ScenarioResult ScenarioRunner::RunScenario(
     return finish();
   }
 
+  // The client's own temporary files ($TMPDIR) go into a directory inside
+  // the run's private one, emptied when the scenario ends.
+  absl::StatusOr<std::string> client_tmp = AcquireClientTmp();
+  if (!client_tmp.ok()) {
+    r.client.ran = false;
+    JudgeHarnessError(r, controls_failed, client_tmp.status());
+    return finish();
+  }
+
   const std::chrono::milliseconds timeout = TimeoutFor(s);
   RunOptions run;
   run.argv = std::move(command->argv);
   run.env = std::move(command->env);
   run.env.emplace_back(kPolicyEnvVar,
                        std::string(scenario::PolicyName(options_.policy)));
+  run.env.emplace_back("TMPDIR", *client_tmp);
   for (const auto& kv : options_.extra_env) run.env.push_back(kv);
   run.timeout = timeout;
   run.output_cap = kClientOutputCap;
   run.cancel = options_.cancel;
   absl::StatusOr<RunResult> ran = RunProcess(run);
+  // Every process of the client is dead and reaped by now.
+  ReleaseClientTmp(*client_tmp);
   if (!ran.ok()) {
     r.client.ran = false;
     JudgeHarnessError(r, controls_failed,
@@ -357,9 +443,29 @@ report::ScenarioResult ScenarioRunner::RunScenario(
   r.client = ToClientRun(*ran, timeout);
   r.client_stdout = ran->out.data;
   r.client_stderr = ran->err.data;
+  if (ran->supervisor_lost) {
+    // How the client ended is unknown: fail closed rather than judge it.
+    JudgeHarnessError(
+        r, controls_failed,
+        absl::AbortedError(
+            "the client's supervisor was killed before it reported (by the "
+            "client?): the run cannot be judged"));
+    return finish();
+  }
   r.observations = verdict::ObserveRun(r.transcript, s.server, r.client);
   r.verdict =
       verdict::Judge(r.observations, MakeJudgeInput(r, controls_failed));
+  if (ran->leftover_processes > 0) {
+    // A finding about the client, not a rule: it does not change the
+    // verdict.
+    verdict::Note note;
+    note.rule = kLeftProcessesBehindNote;
+    note.text =
+        absl::StrCat("the client left ", ran->leftover_processes,
+                     ran->leftover_processes == 1 ? " process" : " processes",
+                     " running after it exited (killed by Gauntlet)");
+    r.verdict.notes.push_back(std::move(note));
+  }
   return finish();
 }
 

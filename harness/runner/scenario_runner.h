@@ -7,9 +7,12 @@
 //
 //   start a FakeSmtpServer with the scenario's behaviour on 127.0.0.1:0
 //   -> build the client's argv/env from the template ({host}, {port}, ...)
-//   -> run the client (own process group, timeout, captured output)
+//   -> run the client (under a supervisor of its own: own process group,
+//      descriptors 0-2 only, a private $TMPDIR, timeout, captured output,
+//      every descendant killed and reaped when it ends)
 //   -> wait briefly for its connections to close -> Snapshot -> Stop
-//   -> ObserveRun -> Judge.
+//   -> ObserveRun -> Judge (plus a note when the client left processes
+//      running).
 //
 // It never fails: a harness fault (the server cannot start, the command
 // cannot be built or spawned) becomes verdict kError, never a verdict on
@@ -27,6 +30,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -48,6 +52,9 @@ namespace gauntlet::runner {
 inline constexpr char kLoopbackAddress[] = "127.0.0.1";
 // Default per-scenario client timeout (a scenario's timeout_ms wins).
 inline constexpr std::chrono::milliseconds kDefaultClientTimeout{10'000};
+// The note id on a result whose client left processes running when it
+// ended (they were killed); a finding, not a rule: the verdict is unchanged.
+inline constexpr char kLeftProcessesBehindNote[] = "left-processes-behind";
 // Bounds on --jobs and --repeat.
 inline constexpr int kMaxJobs = 64;
 inline constexpr int kMaxRepeat = 10'000;
@@ -105,11 +112,14 @@ using ProgressCallback = std::function<void(const ProgressEvent& event)>;
 class ScenarioRunner {
  public:
   // Checks the options and the command template, makes the PKI, the
-  // private directory, ca.pem and the message file.
+  // private directory, ca.pem and the message file, and makes this process
+  // adopt orphans (AdoptOrphans, process.h): a ScenarioRunner owns the
+  // process's children while it lives.
   static absl::StatusOr<std::unique_ptr<ScenarioRunner>> Create(
       RunnerOptions options);
 
-  // Removes the private directory.
+  // Kills any orphaned client process (KillOrphans) and removes the private
+  // directory.
   ~ScenarioRunner();
   ScenarioRunner(const ScenarioRunner&) = delete;
   ScenarioRunner& operator=(const ScenarioRunner&) = delete;
@@ -150,6 +160,15 @@ class ScenarioRunner {
   std::string temp_dir_;
   std::string ca_file_;
   std::string message_file_;
+
+  // The clients' $TMPDIRs, inside temp_dir_: a client gets an empty one,
+  // and after its run the directory is emptied and kept for the next
+  // client (a mkdir and rmdir per scenario cost ext4 up to milliseconds at
+  // high rates), or removed if it cannot be emptied.
+  absl::StatusOr<std::string> AcquireClientTmp() const;
+  void ReleaseClientTmp(const std::string& dir) const;
+  mutable std::mutex client_tmp_mu_;
+  mutable std::vector<std::string> idle_client_tmp_;
 };
 
 // The controls failed when any control run ended in fail, timeout or

@@ -1,15 +1,18 @@
 #include "tests/proxy/proxy_test_util.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <poll.h>
 #include <pwd.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/inotify.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -160,6 +163,49 @@ absl::StatusOr<std::string> Postconf(const std::string& conf,
   return std::string(absl::StripAsciiWhitespace(r.out.data));
 }
 
+// Runs a program that starts a daemon and exits once it is up (`master -w`)
+// and returns its exit status. Not RunProcess: RunProcess is made for
+// clients under test and kills whatever they leave running, which here is
+// the point. The starter gets /dev/null as stdin, the test's own stdout and
+// stderr, and nothing else; the wait is bounded.
+absl::StatusOr<int> RunDaemonStarter(std::vector<std::string> args,
+                                     std::chrono::seconds timeout) {
+  std::vector<char*> argv;
+  for (std::string& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addclosefrom_np(&actions, 3);
+  pid_t pid = 0;
+  const int rc =
+      posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  if (rc != 0) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot run ", args[0], ": ", strerror(rc)));
+  }
+  const int pidfd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
+  if (pidfd >= 0) {
+    pollfd p{pidfd, POLLIN, 0};
+    const int ms = static_cast<int>(timeout.count() * 1000);
+    while (poll(&p, 1, ms) < 0 && errno == EINTR) {
+    }
+    close(pidfd);
+  }
+  // Still running after the bound: it is not starting, kill it.
+  if (waitpid(pid, nullptr, WNOHANG) == 0) kill(pid, SIGKILL);
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (!WIFEXITED(status)) {
+    return absl::UnavailableError(
+        absl::StrCat(args[0], " did not exit within ", timeout.count(),
+                     " s, or was killed"));
+  }
+  return WEXITSTATUS(status);
+}
+
 absl::Status WriteFile(const std::string& path, const std::string& text) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   out << text;
@@ -283,15 +329,14 @@ absl::StatusOr<std::unique_ptr<PostfixUpstream>> PostfixUpstream::Start(
   // multi-instance directories) and $meta_directory/postfix-files, and
   // their checks take seconds; the queue directories they would create are
   // made above. `-w` returns once master is up and listening.
-  runner::RunOptions o;
-  o.argv = {daemon_dir + "/master", "-c", up->conf_, "-w"};
-  o.timeout = std::chrono::seconds(30);
-  GAUNTLET_ASSIGN_OR_RETURN(runner::RunResult r, runner::RunProcess(o));
-  if (!r.succeeded()) {
+  GAUNTLET_ASSIGN_OR_RETURN(
+      const int exit_code,
+      RunDaemonStarter({daemon_dir + "/master", "-c", up->conf_, "-w"},
+                       std::chrono::seconds(30)));
+  if (exit_code != 0) {
     // master reports why it could not start in its log, not on stderr.
-    return absl::UnavailableError(absl::StrCat("postfix master: ", r.Describe(),
-                                               ": ", r.err.data, r.out.data,
-                                               "\nmaillog:\n", up->Log()));
+    return absl::UnavailableError(absl::StrCat(
+        "postfix master exited ", exit_code, "\nmaillog:\n", up->Log()));
   }
   up->running_ = true;
   std::ifstream pid_file(queue + "/pid/master.pid");

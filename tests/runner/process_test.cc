@@ -1,6 +1,8 @@
 // Tests of RunProcess with real child processes: capture and caps, exit
 // codes and signals, timeouts and cancellation that kill whole process
-// groups, and the --client template run for real with hostile values.
+// groups, descriptors the client must not inherit, descendants that
+// daemonise and must not outlive the run, and the --client template run for
+// real with hostile values.
 
 #include "harness/runner/process.h"
 
@@ -9,6 +11,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -361,6 +364,251 @@ TEST(RunProcessTest, EightChildrenInParallel) {
     EXPECT_EQ(results[i].out.data, absl::StrCat(i, "\n"));
     EXPECT_EQ(results[i].err.total_bytes, 1000000u);
   }
+  EXPECT_EQ(LiveChildCount(), 0);
+}
+
+// --- Descriptors: the client gets 0, 1 and 2, nothing else. --------------
+
+TEST(RunProcessTest, ClientInheritsOnlyStdinStdoutAndStderr) {
+  // Descriptors opened the careless way, without close-on-exec: a pipe, a
+  // listening socket, a file. A child must see none of them.
+  int leaky_pipe[2];
+  ASSERT_EQ(pipe(leaky_pipe), 0);
+  const int listener = socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(listener, 0);
+  const int file = open("/dev/null", O_RDONLY);
+  ASSERT_GE(file, 0);
+  // The child `ls` lists the shell's descriptors (`; exit` keeps the shell
+  // from exec'ing ls in its place, which would list ls's own directory
+  // descriptor too).
+  RunResult r = RunOk(Sh("ls /proc/$$/fd; exit 0"));
+  close(leaky_pipe[0]);
+  close(leaky_pipe[1]);
+  close(listener);
+  close(file);
+  EXPECT_TRUE(r.succeeded()) << r.Describe() << r.err.data;
+  EXPECT_EQ(r.out.data, "0\n1\n2\n");
+}
+
+// --- Descendants: killed, reaped and counted, however they detached. ------
+
+// A client that double-forks a daemon in a session of its own (setsid), the
+// way a daemon detaches, prints the daemon's pid once it runs, and exits.
+constexpr char kDaemonisingClient[] = R"py(
+import os, sys, time
+r, w = os.pipe()
+first = os.fork()
+if first == 0:
+    os.setsid()
+    if os.fork() == 0:
+        os.write(w, str(os.getpid()).encode())
+        os.close(w)
+        time.sleep(1000)
+    os._exit(0)
+os.close(w)
+print(os.read(r, 64).decode(), flush=True)
+os.waitpid(first, 0)
+)py";
+
+RunOptions DaemonisingClient() {
+  RunOptions o;
+  o.argv = {kPython, "-c", kDaemonisingClient};
+  o.timeout = milliseconds(20'000);
+  return o;
+}
+
+bool Gone(pid_t pid) { return kill(pid, 0) == -1 && errno == ESRCH; }
+
+TEST(RunProcessTest, ADaemonisedDescendantIsKilledReapedAndCounted) {
+  RunResult r = RunOk(DaemonisingClient());
+  EXPECT_TRUE(r.succeeded()) << r.Describe() << r.err.data;
+  const pid_t daemon = FirstLineAsPid(r.out.data);
+  ASSERT_GT(daemon, 1) << r.out.data;
+  // Dead and reaped by the time RunProcess returns: not even a zombie.
+  EXPECT_TRUE(Gone(daemon));
+  EXPECT_EQ(r.leftover_processes, 1);
+  EXPECT_THAT(r.Describe(), HasSubstr("left 1 process running (killed)"));
+  EXPECT_EQ(LiveChildCount(), 0);
+}
+
+TEST(RunProcessTest, DescendantsAreFoundByScanningProcToo) {
+  SetScanProcForChildrenForTest(true);
+  RunResult r = RunOk(DaemonisingClient());
+  SetScanProcForChildrenForTest(false);
+  const pid_t daemon = FirstLineAsPid(r.out.data);
+  ASSERT_GT(daemon, 1) << r.out.data;
+  EXPECT_TRUE(Gone(daemon));
+  EXPECT_EQ(r.leftover_processes, 1);
+}
+
+TEST(RunProcessTest, OrphansThatExitWhileTheClientRunsAreReaped) {
+  // The client double-forks a child that exits at once; it becomes a zombie
+  // of the client's parent (the supervisor), which must reap it while the
+  // client still runs. The client waits (bounded) until its parent has no
+  // zombie child left and prints how many there are.
+  RunOptions o;
+  o.argv = {kPython, "-c", R"py(
+import os, time
+parent = os.getppid()
+def zombies():
+    n = 0
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % pid) as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if fields[0] == "Z" and int(fields[1]) == parent:
+            n += 1
+    return n
+if os.fork() == 0:
+    if os.fork() == 0:
+        os._exit(0)
+    os._exit(0)
+os.wait()
+deadline = time.monotonic() + 10
+while zombies() and time.monotonic() < deadline:
+    time.sleep(0.01)
+print(zombies())
+)py"};
+  RunResult r = RunOk(o);
+  EXPECT_TRUE(r.succeeded()) << r.err.data;
+  EXPECT_EQ(r.out.data, "0\n");
+  EXPECT_EQ(r.leftover_processes, 0);
+}
+
+TEST(RunProcessTest, ACleanClientLeavesNothingBehind) {
+  // Its helpers end before it does (the shell waits for them).
+  RunResult r = RunOk(Sh("sleep 0 & wait; true | cat"));
+  EXPECT_TRUE(r.succeeded());
+  EXPECT_EQ(r.leftover_processes, 0);
+  EXPECT_THAT(r.Describe(), testing::Not(HasSubstr("left")));
+}
+
+TEST(RunProcessTest, GroupMembersStoppedWithATimedOutClientAreNotLeftovers) {
+  // Killed together with the client on the timeout: that is Gauntlet
+  // stopping it, not the client leaving them behind. A daemon outside the
+  // group is.
+  RunOptions o = Sh("sleep 1000 & setsid sleep 1000 & echo $!; wait");
+  o.timeout = milliseconds(300);
+  o.kill_grace = milliseconds(300);
+  RunResult r = RunOk(o);
+  EXPECT_TRUE(r.timed_out);
+  const pid_t daemon = FirstLineAsPid(r.out.data);
+  ASSERT_GT(daemon, 1) << r.out.data;
+  EXPECT_TRUE(Gone(daemon));
+  EXPECT_EQ(r.leftover_processes, 1);
+}
+
+TEST(RunProcessTest, LeftoversAreCountedOnTheRunThatLeftThem) {
+  // Four clients at once; client i leaves i daemons, each in a session of
+  // its own. Every run counts its own.
+  constexpr int kThreads = 4;
+  std::vector<RunResult> results(kThreads);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kThreads; ++i) {
+    threads.emplace_back([i, &results] {
+      RunOptions o =
+          Sh("n=0; while [ $n -lt $COUNT ]; do setsid sleep 1000 & echo $!; "
+             "n=$((n+1)); done");
+      o.env = {{"COUNT", std::to_string(i)}};
+      results[i] = RunOk(o);
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  for (int i = 0; i < kThreads; ++i) {
+    SCOPED_TRACE(i);
+    EXPECT_TRUE(results[i].succeeded()) << results[i].err.data;
+    EXPECT_EQ(results[i].leftover_processes, i);
+    std::vector<std::string> pids =
+        absl::StrSplit(results[i].out.data, '\n', absl::SkipEmpty());
+    EXPECT_EQ(pids.size(), static_cast<std::size_t>(i));
+    for (const std::string& pid : pids) {
+      EXPECT_TRUE(Gone(std::atoi(pid.c_str()))) << pid;
+    }
+  }
+  EXPECT_EQ(LiveChildCount(), 0);
+}
+
+TEST(RunProcessTest, AClientThatLeavesItsProcessGroupIsStillStopped) {
+  // It moves itself into its parent's process group, where a signal to its
+  // own group no longer reaches it; the timeout must stop it all the same.
+  RunOptions o;
+  o.argv = {kPython, "-c",
+            "import os, time\n"
+            "os.setpgid(0, os.getpgid(os.getppid()))\n"
+            "print('moved', flush=True)\n"
+            "time.sleep(1000)\n"};
+  o.timeout = milliseconds(300);
+  o.kill_grace = milliseconds(300);
+  RunResult r = RunOk(o);
+  EXPECT_TRUE(r.timed_out);
+  EXPECT_TRUE(r.signaled);
+  EXPECT_EQ(r.term_signal, SIGTERM);
+  EXPECT_EQ(r.out.data, "moved\n");
+  EXPECT_LT(r.duration, milliseconds(5000));
+}
+
+TEST(RunProcessTest, KillAllChildrenKillsDaemonsToo) {
+  TempDir dir;
+  const std::string fifo = dir.File("ready");
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  std::thread killer([&] {
+    WaitForReady(fifo);
+    KillAllChildren();
+  });
+  RunOptions o = Sh(absl::StrCat("setsid sleep 1000 & echo $!; echo x > '",
+                                 fifo, "'; exec sleep 1000"));
+  o.timeout = milliseconds(60'000);
+  RunResult r = RunOk(o);
+  killer.join();
+  EXPECT_TRUE(r.cancelled);
+  EXPECT_EQ(r.term_signal, SIGKILL);
+  const pid_t daemon = FirstLineAsPid(r.out.data);
+  ASSERT_GT(daemon, 1) << r.out.data;
+  EXPECT_TRUE(Gone(daemon));
+}
+
+TEST(RunProcessTest, AKilledSupervisorIsReportedAndItsClientKilled) {
+  // The client kills the supervisor between it and Gauntlet. This process
+  // adopts orphans (as `gauntlet run` does), so the client and its daemon
+  // come here, and RunProcess kills and reaps them.
+  ASSERT_TRUE(AdoptOrphans().ok());
+  // Once its daemon runs, it kills its parent -- the supervisor -- and
+  // hangs.
+  RunOptions o = DaemonisingClient();
+  o.argv.back() += "os.kill(os.getppid(), 9)\ntime.sleep(1000)\n";
+  RunResult r = RunOk(o);
+  EXPECT_TRUE(r.supervisor_lost);
+  EXPECT_FALSE(r.exited);
+  EXPECT_FALSE(r.signaled);
+  EXPECT_FALSE(r.timed_out);
+  EXPECT_LT(r.duration, milliseconds(10'000));
+  EXPECT_THAT(r.Describe(), HasSubstr("supervisor was killed"));
+  const pid_t daemon = FirstLineAsPid(r.out.data);
+  ASSERT_GT(daemon, 1) << r.out.data;
+  EXPECT_TRUE(Gone(daemon));
+  EXPECT_TRUE(Gone(r.pid));
+  // Reparented here and killed: the daemon (the client is not a leftover).
+  EXPECT_EQ(r.leftover_processes, 1);
+  EXPECT_EQ(KillOrphans(), 0);
+  EXPECT_EQ(LiveChildCount(), 0);
+}
+
+TEST(RunProcessTest, AClientThatKillsItsSupervisorAtOnceIsStillKnownAndKilled) {
+  // The first thing it does is kill its supervisor: Gauntlet must know it
+  // already (its pid is reported before it may exec), and kill it.
+  ASSERT_TRUE(AdoptOrphans().ok());
+  RunOptions o = Sh("kill -KILL $PPID; exec sleep 1000");
+  o.timeout = milliseconds(20'000);
+  RunResult r = RunOk(o);
+  EXPECT_TRUE(r.supervisor_lost) << r.Describe();
+  ASSERT_GT(r.pid, 0);
+  EXPECT_TRUE(Gone(r.pid));
+  EXPECT_EQ(r.leftover_processes, 0);
+  EXPECT_LT(r.duration, milliseconds(10'000));
   EXPECT_EQ(LiveChildCount(), 0);
 }
 

@@ -2,6 +2,7 @@
 // message, the exit status and report files of a run, and the Ctrl-C flag.
 
 #include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -402,6 +403,65 @@ TEST(Interrupt, SignalSetsTheFlagAndWakesWaiters) {
   EXPECT_TRUE(Interrupted());
   ResetInterruptForTest();
   RestoreInterruptHandlers();
+}
+
+TEST(Interrupt, ExitCodeIs128PlusTheFirstSignal) {
+  ResetInterruptForTest();
+  ASSERT_TRUE(InstallInterruptHandlers().ok());
+  EXPECT_EQ(InterruptExitCode(), kExitInterrupted);
+  // A closed terminal or a cancelled CI job: handled like Ctrl-C.
+  ASSERT_EQ(raise(SIGHUP), 0);
+  EXPECT_TRUE(Interrupted());
+  EXPECT_EQ(InterruptExitCode(), 129);
+  ResetInterruptForTest();
+  ASSERT_EQ(raise(SIGTERM), 0);
+  EXPECT_EQ(InterruptExitCode(), 143);
+  ResetInterruptForTest();
+  ASSERT_EQ(raise(SIGINT), 0);
+  EXPECT_EQ(InterruptExitCode(), 130);
+  ResetInterruptForTest();
+  RequestInterrupt();
+  EXPECT_EQ(InterruptExitCode(), 130);
+  ResetInterruptForTest();
+  RestoreInterruptHandlers();
+}
+
+TEST(Interrupt, ASecondSignalExitsAtOnceAndRemovesTheRegisteredDirectory) {
+  namespace fs = std::filesystem;
+  std::string tmpl = "/tmp/gauntlet-forced-exit-test-XXXXXX";
+  ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
+  const std::string dir = tmpl + "/private";
+  const std::string outside = tmpl + "/outside.pem";
+  fs::create_directories(dir + "/a/b/c");
+  fs::create_directories(dir + "/locked/inner");
+  for (const std::string& f : {outside, dir + "/ca.pem", dir + "/a/b/c/key.pem",
+                               dir + "/locked/inner/file"}) {
+    std::ofstream(f) << "x";
+  }
+  fs::create_symlink(outside, dir + "/link-out");
+  fs::create_directory_symlink(tmpl, dir + "/a/link-up");
+  fs::permissions(dir + "/locked", fs::perms::none);
+
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    ResetInterruptForTest();
+    if (!InstallInterruptHandlers().ok()) _exit(90);
+    SetDirectoryToRemoveOnForcedExit(dir);
+    raise(SIGTERM);
+    raise(SIGINT);  // The second one: exits at once.
+    _exit(91);
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 143);  // 128 + the first signal.
+  EXPECT_FALSE(fs::exists(dir));
+  // Symbolic links were removed, not followed.
+  EXPECT_TRUE(fs::exists(outside));
+  std::error_code ec;
+  fs::permissions(dir + "/locked", fs::perms::owner_all, ec);  // On failure.
+  fs::remove_all(tmpl, ec);
 }
 
 TEST(Interrupt, RequestInterruptWakesAWaitingThread) {
