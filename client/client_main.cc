@@ -16,8 +16,8 @@
 #include "client/flaws.h"
 #include "client/options.h"
 #include "client/smtp_client.h"
-#include "fake_servers/tls/thread_cleanup.h"
-#include "harness/smtp/command.h"
+#include "smtp/command.h"
+#include "tls/thread_cleanup.h"
 
 namespace gauntlet::client {
 namespace {

@@ -18,14 +18,14 @@
 #include "client/cert_policy.h"
 #include "client/exit_codes.h"
 #include "client/transport.h"
-#include "fake_servers/tls/tls_context.h"
-#include "fake_servers/tls/tls_session.h"
-#include "harness/common/status_macros.h"
-#include "harness/smtp/auth.h"
-#include "harness/smtp/command.h"
-#include "harness/smtp/data_reader.h"
-#include "harness/smtp/ehlo.h"
-#include "harness/smtp/reply.h"
+#include "common/status_macros.h"
+#include "smtp/auth.h"
+#include "smtp/command.h"
+#include "smtp/data_reader.h"
+#include "smtp/ehlo.h"
+#include "smtp/reply.h"
+#include "tls/tls_context.h"
+#include "tls/tls_session.h"
 
 namespace gauntlet::client {
 namespace {
@@ -527,7 +527,7 @@ absl::StatusOr<tls::TlsContext> MakeContext(const ClientOptions& options) {
   tls::TlsContextConfig config;
   config.role = tls::Role::kClient;
   // TLS 1.2 and 1.3 only: the engine's default floor is 1.2.
-  config.versions = fake::TlsVersions::kDefault;
+  config.versions = tls::Versions::kDefault;
   config.verify_peer = options.policy == TlsPolicy::kRequireTls &&
                        !options.flaws.Has(Flaw::kNoVerify);
   config.check_host_name = !options.flaws.Has(Flaw::kNoHostnameCheck);

@@ -16,7 +16,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "client/exit_codes.h"
-#include "harness/common/status_macros.h"
+#include "common/status_macros.h"
 
 namespace gauntlet::client {
 namespace {

@@ -20,8 +20,8 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "fake_servers/tls/tls_context.h"
-#include "fake_servers/tls/tls_session.h"
+#include "tls/tls_context.h"
+#include "tls/tls_session.h"
 
 namespace gauntlet::client {
 

@@ -7,7 +7,7 @@ if(GAUNTLET_WERROR)
   target_compile_options(gauntlet_flags INTERFACE -Werror)
 endif()
 # Project headers are included by their path from the repository root,
-# e.g. #include "harness/smtp/line_reader.h".
+# e.g. #include "smtp/line_reader.h".
 target_include_directories(gauntlet_flags INTERFACE ${PROJECT_SOURCE_DIR})
 
 if(GAUNTLET_SANITIZE)

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "fake_servers/pki/cert_profile.h"
+#include "tls/versions.h"
 
 namespace gauntlet::fake {
 
@@ -53,19 +54,11 @@ enum class HandshakeFault {
   kCloseAfterHandshake,
 };
 
-// Which TLS versions the server accepts.
-enum class TlsVersions {
-  kDefault,    // TLS 1.2 and TLS 1.3.
-  kTls13Only,  // TLS 1.3 only.
-  kTls12Only,  // TLS 1.2 only.
-  kTls11Only,  // TLS 1.1 only: a client that requires 1.2+ must refuse.
-};
-
-// Which cipher suites the server offers.
-enum class CipherPolicy {
-  kDefault,   // Modern AEAD suites (TLS 1.3 suites first).
-  kWeakOnly,  // Only a weak suite (3DES or NULL, as wolfSSL allows), TLS 1.2.
-};
+// Which TLS versions the server accepts, and which cipher suites it offers:
+// the TLS engine's own choices (tls/versions.h), named here as the scenario
+// format names them (`tls_versions`, `cipher_policy`).
+using TlsVersions = tls::Versions;
+using CipherPolicy = tls::CipherSet;
 
 // In which session phase a rule applies.
 enum class Phase {

@@ -19,8 +19,8 @@
 #include <memory>
 #include <string_view>
 
-#include "fake_servers/tls/client_hello.h"
-#include "fake_servers/tls/record_layer.h"
+#include "tls/client_hello.h"
+#include "tls/record_layer.h"
 
 namespace {
 

@@ -18,9 +18,9 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/string_view.h"
 #include "fuzz/fuzz_util.h"
-#include "harness/smtp/auth.h"
-#include "harness/smtp/command.h"
-#include "harness/smtp/line_reader.h"
+#include "smtp/auth.h"
+#include "smtp/command.h"
+#include "smtp/line_reader.h"
 
 namespace {
 

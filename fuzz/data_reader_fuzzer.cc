@@ -17,7 +17,7 @@
 
 #include "absl/strings/string_view.h"
 #include "fuzz/fuzz_util.h"
-#include "harness/smtp/data_reader.h"
+#include "smtp/data_reader.h"
 
 namespace {
 

@@ -16,7 +16,7 @@
 
 #include "absl/strings/string_view.h"
 #include "fuzz/fuzz_util.h"
-#include "harness/smtp/line_reader.h"
+#include "smtp/line_reader.h"
 
 namespace {
 

@@ -27,8 +27,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "fuzz/fuzz_util.h"
-#include "harness/smtp/ehlo.h"
-#include "harness/smtp/reply.h"
+#include "smtp/ehlo.h"
+#include "smtp/reply.h"
 
 namespace {
 

@@ -13,9 +13,9 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "fake_servers/tls/tls_session.h"
-#include "harness/common/status_macros.h"
-#include "harness/smtp/reply.h"
+#include "common/status_macros.h"
+#include "smtp/reply.h"
+#include "tls/tls_session.h"
 
 namespace gauntlet::bench {
 namespace {

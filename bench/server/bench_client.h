@@ -19,7 +19,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "fake_servers/tls/tls_context.h"
+#include "tls/tls_context.h"
 
 namespace gauntlet::bench {
 

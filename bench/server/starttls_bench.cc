@@ -37,8 +37,8 @@
 #include "fake_servers/behavior.h"
 #include "fake_servers/pki/test_pki.h"
 #include "fake_servers/server/server.h"
-#include "fake_servers/tls/tls_context.h"
 #include "fake_servers/transcript.h"
+#include "tls/tls_context.h"
 
 namespace {
 

@@ -10,11 +10,11 @@
 
 #include "absl/strings/str_cat.h"
 #include "benchmark/benchmark.h"
-#include "harness/smtp/command.h"
-#include "harness/smtp/data_reader.h"
-#include "harness/smtp/ehlo.h"
-#include "harness/smtp/line_reader.h"
-#include "harness/smtp/reply.h"
+#include "smtp/command.h"
+#include "smtp/data_reader.h"
+#include "smtp/ehlo.h"
+#include "smtp/line_reader.h"
+#include "smtp/reply.h"
 
 namespace gauntlet::smtp {
 namespace {

@@ -16,8 +16,8 @@
 #include <optional>
 #include <string>
 
-#include "fake_servers/tls/tls_context.h"
-#include "fake_servers/tls/tls_session.h"
+#include "tls/tls_context.h"
+#include "tls/tls_session.h"
 
 namespace {
 

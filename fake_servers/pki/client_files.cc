@@ -19,7 +19,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/string_view.h"
-#include "harness/common/status_macros.h"
+#include "common/status_macros.h"
 
 namespace gauntlet::pki {
 namespace {

@@ -16,9 +16,9 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "common/status_macros.h"
 #include "fake_servers/pki/asn1_der.h"
 #include "fake_servers/pki/cert_builder.h"
-#include "harness/common/status_macros.h"
 
 namespace gauntlet::pki {
 namespace {

@@ -5,8 +5,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "common/text_escape.h"
 #include "fake_servers/server/message_summary.h"
-#include "harness/common/text_escape.h"
 
 namespace gauntlet::proxy {
 
@@ -32,7 +32,7 @@ std::string Printable(absl::string_view text, std::size_t max_len) {
       // Valid UTF-8 stays readable; C1 controls (U+0080..U+009F, which a
       // terminal acts on like ESC) and bytes that are not UTF-8 -- raw
       // 0x80..0x9F included -- are escaped, by the rule every Gauntlet
-      // escaper shares (harness/common/text_escape.h).
+      // escaper shares (common/text_escape.h).
       const std::size_t len = gauntlet::text::PrintableUtf8Length(
           std::string_view(text.data(), text.size()), i);
       if (len > 0) {

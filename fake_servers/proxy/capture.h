@@ -18,8 +18,8 @@
 #include <vector>
 
 #include "fake_servers/proxy/proxy_config.h"
-#include "harness/smtp/auth.h"
-#include "harness/smtp/command.h"
+#include "smtp/auth.h"
+#include "smtp/command.h"
 
 namespace gauntlet::proxy {
 

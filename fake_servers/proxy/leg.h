@@ -26,9 +26,9 @@
 #include "absl/status/status.h"
 #include "fake_servers/proxy/socket_io.h"
 #include "fake_servers/server/transcript_recorder.h"
-#include "fake_servers/tls/tls_context.h"
-#include "fake_servers/tls/tls_session.h"
 #include "fake_servers/transcript.h"
+#include "tls/tls_context.h"
+#include "tls/tls_session.h"
 
 namespace gauntlet::proxy {
 

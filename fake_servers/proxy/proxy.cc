@@ -16,15 +16,13 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
+#include "common/status_macros.h"
 #include "fake_servers/pki/test_pki.h"
 #include "fake_servers/proxy/socket_io.h"
 #include "fake_servers/server/transcript_recorder.h"
-#include "fake_servers/tls/thread_cleanup.h"
-#include "fake_servers/tls/tls_context.h"
-#include "harness/common/status_macros.h"
-#include "harness/report/json_report.h"
+#include "tls/thread_cleanup.h"
+#include "tls/tls_context.h"
 
 namespace gauntlet::proxy {
 namespace {
@@ -53,9 +51,10 @@ bool UsableExtraDnsName(const std::string& name) {
 
 class MitmProxy::Impl {
  public:
-  Impl(ProxyConfig cfg, EventSink s, StopSignal st)
+  Impl(ProxyConfig cfg, EventSink s, SnapshotSink snaps, StopSignal st)
       : config(std::move(cfg)),
         sink(std::move(s)),
+        snapshots(std::move(snaps)),
         stop(std::move(st)),
         recorder(config.max_transcript_bytes_per_leg),
         started(absl::Now()),
@@ -70,12 +69,13 @@ class MitmProxy::Impl {
     sink(e);
   }
   void ReapFinishedThreads(bool all);
-  void WriteTranscriptFile();
-  report::RunReport BuildReport() const;
+  void PublishSnapshot();
+  ProxySnapshot Snapshot() const;
 
   ProxyConfig config;
   EventSink sink;
   std::mutex sink_mu;
+  SnapshotSink snapshots;
   StopSignal stop;
   Fd listener;
   std::uint16_t port = 0;
@@ -105,7 +105,7 @@ class MitmProxy::Impl {
   std::list<SessionThread> threads;  // Touched by the accept thread and Stop.
   std::mutex threads_mu;
   std::thread accept_thread;
-  std::mutex write_mu;
+  std::mutex snapshot_mu;
 };
 
 absl::Status MitmProxy::Impl::Init() {
@@ -238,7 +238,7 @@ void MitmProxy::Impl::RunSession(int number, Fd client, int client_index,
     std::lock_guard<std::mutex> lock(mu);
     captures[number] = std::move(capture);
   }
-  WriteTranscriptFile();
+  PublishSnapshot();
   {
     std::lock_guard<std::mutex> lock(mu);
     ++sessions_finished;
@@ -247,99 +247,39 @@ void MitmProxy::Impl::RunSession(int number, Fd client, int client_index,
   cv.notify_all();
 }
 
-void MitmProxy::Impl::WriteTranscriptFile() {
-  if (config.transcript_file.empty()) return;
-  std::lock_guard<std::mutex> lock(write_mu);
-  const absl::Status s =
-      report::WriteJsonReport(config.transcript_file, BuildReport());
+void MitmProxy::Impl::PublishSnapshot() {
+  if (!snapshots) return;
+  std::lock_guard<std::mutex> lock(snapshot_mu);
+  const absl::Status s = snapshots(Snapshot());
   if (!s.ok()) {
     ProxyEvent e;
     e.kind = ProxyEvent::Kind::kWarning;
-    e.text = absl::StrCat("cannot write the transcript to ",
-                          config.transcript_file, ": ", s.message());
+    e.text = std::string(s.message());
     Emit(e);
   }
 }
 
-report::ScenarioResult SessionResult(const SessionCapture& capture,
-                                     fake::ConnectionTranscript client_leg,
-                                     fake::ConnectionTranscript upstream_leg) {
-  report::ScenarioResult r;
-  r.scenario_id = absl::StrCat("proxy/", AttackName(capture.attack));
-  r.title = absl::StrCat("session ", capture.session, ": client ",
-                         capture.client_address, " (", capture.end, ")");
-  r.tags = {"proxy", std::string(AttackName(capture.attack))};
-  r.repeat_index = capture.session - 1;
-  client_leg.index = 0;
-  upstream_leg.index = 1;
-  r.transcript.connections.push_back(std::move(client_leg));
-  r.transcript.connections.push_back(std::move(upstream_leg));
-  r.client.ran = false;
-  std::vector<std::string> read;
-  for (const smtp::CapturedCredentials& c : capture.credentials) {
-    read.push_back(absl::StrCat("credentials ", DescribeCredentials(c)));
+ProxySnapshot MitmProxy::Impl::Snapshot() const {
+  ProxySnapshot snap;
+  snap.started = started;
+  snap.elapsed = std::chrono::duration_cast<std::chrono::microseconds>(
+      Clock::now() - started_steady);
+  snap.transcript = recorder.Snapshot();
+  std::lock_guard<std::mutex> lock(mu);
+  for (const auto& [number, capture] : captures) {
+    snap.captures.push_back(capture);
   }
-  for (const std::string& s : capture.senders) {
-    read.push_back(absl::StrCat("sender <", Printable(s), ">"));
-  }
-  for (const std::string& s : capture.recipients) {
-    read.push_back(absl::StrCat("recipient <", Printable(s), ">"));
-  }
-  for (const CapturedMessage& m : capture.messages) {
-    read.push_back(absl::StrCat("message of ", m.size, " bytes, Subject \"",
-                                Printable(m.subject), "\""));
-  }
-  if (capture.Leaked()) {
-    r.verdict.verdict = verdict::VerdictKind::kFail;
-    r.verdict.summary = absl::StrCat(
-        "fail: the man in the middle (", AttackName(capture.attack),
-        ") read ", absl::StrJoin(read, "; "));
-  } else {
-    r.verdict.verdict = verdict::VerdictKind::kPass;
-    r.verdict.summary = absl::StrCat(
-        "pass: the man in the middle (", AttackName(capture.attack),
-        ") read nothing", capture.client_tls_failure.empty() ? "" : " (client "
-        "rejected the forged certificate)");
-  }
-  return r;
+  snap.interrupted = interrupted;
+  snap.planned = config.max_sessions;
+  return snap;
 }
 
-report::RunReport MitmProxy::Impl::BuildReport() const {
-  report::RunReport r;
-  r.gauntlet_version = "proxy";
-  r.client_name = "gauntlet proxy";
-  r.client_command = absl::StrCat(
-      "gauntlet proxy --attack ", AttackName(config.attack), " --upstream ",
-      config.upstream.host, ":", config.upstream.port);
-  r.started = started;
-  r.wall_us = std::chrono::duration_cast<std::chrono::microseconds>(
-                  Clock::now() - started_steady)
-                  .count();
-  const fake::Transcript t = recorder.Snapshot();
-  std::map<int, SessionCapture> caps;
-  {
-    std::lock_guard<std::mutex> lock(mu);
-    caps = captures;
-    r.interrupted = interrupted;
-    r.planned = config.max_sessions;
-  }
-  for (const auto& [number, capture] : caps) {
-    const std::size_t ci = static_cast<std::size_t>(2 * (number - 1));
-    if (ci + 1 >= t.connections.size()) continue;
-    r.results.push_back(
-        SessionResult(capture, t.connections[ci], t.connections[ci + 1]));
-  }
-  r.notes.push_back(absl::StrCat("attack: ", AttackName(config.attack), " — ",
-                                 AttackDescription(config.attack)));
-  return r;
-}
-
-absl::StatusOr<std::unique_ptr<MitmProxy>> MitmProxy::Start(ProxyConfig config,
-                                                            EventSink sink) {
+absl::StatusOr<std::unique_ptr<MitmProxy>> MitmProxy::Start(
+    ProxyConfig config, EventSink sink, SnapshotSink snapshots) {
   GAUNTLET_RETURN_IF_ERROR(ValidateProxyConfig(config));
   GAUNTLET_ASSIGN_OR_RETURN(StopSignal stop, StopSignal::Create());
   auto impl = std::make_unique<Impl>(std::move(config), std::move(sink),
-                                     std::move(stop));
+                                     std::move(snapshots), std::move(stop));
   GAUNTLET_RETURN_IF_ERROR(impl->Init());
   Impl* raw = impl.get();
   impl->accept_thread = std::thread([raw] { raw->AcceptLoop(); });
@@ -390,7 +330,7 @@ void MitmProxy::Stop() {
     impl_->accept_done = true;
   }
   impl_->cv.notify_all();
-  impl_->WriteTranscriptFile();
+  impl_->PublishSnapshot();
 }
 
 std::vector<SessionCapture> MitmProxy::Captures() const {
@@ -404,6 +344,6 @@ fake::Transcript MitmProxy::Transcript() const {
   return impl_->recorder.Snapshot();
 }
 
-report::RunReport MitmProxy::Report() const { return impl_->BuildReport(); }
+ProxySnapshot MitmProxy::Snapshot() const { return impl_->Snapshot(); }
 
 }  // namespace gauntlet::proxy

@@ -18,34 +18,61 @@
 // Stop() wakes everything at once. The proxy connects only to the upstream
 // it was given, whatever the client sends: it is never an open relay.
 // Destroying the handle stops it and joins every thread.
+//
+// The proxy keeps no files: a SnapshotSink given to Start receives what it
+// has seen after every session (harness/proxy/ writes it as a
+// gauntlet-report/1 transcript file, `gauntlet proxy --transcript`).
 
 #ifndef GAUNTLET_FAKE_SERVERS_PROXY_PROXY_H_
 #define GAUNTLET_FAKE_SERVERS_PROXY_PROXY_H_
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "fake_servers/proxy/capture.h"
 #include "fake_servers/proxy/proxy_config.h"
 #include "fake_servers/proxy/session.h"
 #include "fake_servers/transcript.h"
-#include "harness/report/run_result.h"
 
 namespace gauntlet::proxy {
+
+// Everything the proxy has seen so far.
+struct ProxySnapshot {
+  absl::Time started;
+  // Since the proxy started (a steady clock).
+  std::chrono::microseconds elapsed{0};
+  // The sessions finished so far, in order of acceptance.
+  std::vector<SessionCapture> captures;
+  // Every leg recorded so far: connection 2k is session k+1's client leg,
+  // 2k+1 its upstream leg.
+  fake::Transcript transcript;
+  // Stop() came before max_sessions sessions finished (or without it).
+  bool interrupted = false;
+  // max_sessions (0: until stopped).
+  int planned = 0;
+};
+
+// Receives a snapshot after every finished session and once more when the
+// proxy stops, one call at a time, on a session thread or the thread that
+// calls Stop(). An error is shown as a warning event (its message as is);
+// the proxy goes on.
+using SnapshotSink = std::function<absl::Status(const ProxySnapshot&)>;
 
 class MitmProxy {
  public:
   // Validates the configuration, prepares the TLS contexts (and, for
   // intercept, the forged identity), binds and starts accepting. `sink`
   // (may be empty) receives live events from session threads, one call at
-  // a time.
-  static absl::StatusOr<std::unique_ptr<MitmProxy>> Start(ProxyConfig config,
-                                                          EventSink sink);
+  // a time; `snapshots` (may be empty) what the proxy has seen, as above.
+  static absl::StatusOr<std::unique_ptr<MitmProxy>> Start(
+      ProxyConfig config, EventSink sink, SnapshotSink snapshots = nullptr);
 
   ~MitmProxy();
   MitmProxy(const MitmProxy&) = delete;
@@ -66,8 +93,8 @@ class MitmProxy {
   bool WaitForSessions(int n, std::chrono::milliseconds timeout) const;
 
   // Stops accepting, wakes and ends every session, joins the threads, and
-  // writes the transcript file a last time. Idempotent; async-signal-unsafe
-  // (call it from an ordinary thread).
+  // hands the snapshot sink a last snapshot. Idempotent;
+  // async-signal-unsafe (call it from an ordinary thread).
   void Stop();
 
   // The sessions finished so far, in order of acceptance.
@@ -75,10 +102,8 @@ class MitmProxy {
   // Every leg recorded so far: connection 2k is session k+1's client leg,
   // 2k+1 its upstream leg.
   fake::Transcript Transcript() const;
-  // Everything in the runner's report form: one result per session whose
-  // transcript holds its two legs (client leg first). The verdict says
-  // whether the attacker read anything ("fail": the client leaked).
-  report::RunReport Report() const;
+  // Everything above at once.
+  ProxySnapshot Snapshot() const;
 
   class Impl;
 
@@ -86,11 +111,6 @@ class MitmProxy {
   explicit MitmProxy(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
-
-// A session's two legs as a report result (used by MitmProxy::Report).
-report::ScenarioResult SessionResult(const SessionCapture& capture,
-                                     fake::ConnectionTranscript client_leg,
-                                     fake::ConnectionTranscript upstream_leg);
 
 }  // namespace gauntlet::proxy
 

@@ -117,8 +117,6 @@ struct ProxyConfig {
   std::size_t max_captured_message_bytes = std::size_t{4} << 20;
   // Per-leg cap on transcript bytes.
   std::size_t max_transcript_bytes_per_leg = std::size_t{4} << 20;
-  // Where the JSON transcript (gauntlet-report/1) goes; empty: nowhere.
-  std::string transcript_file;
 };
 
 // Checks the configuration as a whole; the error names the offending flag.

@@ -8,10 +8,10 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "harness/common/status_macros.h"
-#include "harness/smtp/command.h"
-#include "harness/smtp/data_reader.h"
-#include "harness/smtp/ehlo.h"
+#include "common/status_macros.h"
+#include "smtp/command.h"
+#include "smtp/data_reader.h"
+#include "smtp/ehlo.h"
 
 namespace gauntlet::proxy {
 namespace {

@@ -28,9 +28,9 @@
 #include "fake_servers/proxy/proxy_config.h"
 #include "fake_servers/proxy/socket_io.h"
 #include "fake_servers/server/transcript_recorder.h"
-#include "fake_servers/tls/tls_context.h"
-#include "harness/smtp/line_reader.h"
-#include "harness/smtp/reply.h"
+#include "smtp/line_reader.h"
+#include "smtp/reply.h"
+#include "tls/tls_context.h"
 
 namespace gauntlet::proxy {
 

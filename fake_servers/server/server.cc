@@ -23,11 +23,11 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
 #include "fake_servers/server/session.h"
 #include "fake_servers/server/tls_context_cache.h"
 #include "fake_servers/server/transcript_recorder.h"
-#include "fake_servers/tls/thread_cleanup.h"
-#include "harness/common/status_macros.h"
+#include "tls/thread_cleanup.h"
 
 namespace gauntlet::fake::server {
 

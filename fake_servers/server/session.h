@@ -36,12 +36,12 @@
 #include "fake_servers/server/smtp_responder.h"
 #include "fake_servers/server/tls_context_cache.h"
 #include "fake_servers/server/transcript_recorder.h"
-#include "fake_servers/tls/client_hello.h"
-#include "fake_servers/tls/record_layer.h"
-#include "fake_servers/tls/tls_session.h"
 #include "fake_servers/transcript.h"
-#include "harness/smtp/data_reader.h"
-#include "harness/smtp/line_reader.h"
+#include "smtp/data_reader.h"
+#include "smtp/line_reader.h"
+#include "tls/client_hello.h"
+#include "tls/record_layer.h"
+#include "tls/tls_session.h"
 
 namespace gauntlet::fake::server {
 

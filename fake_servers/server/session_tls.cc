@@ -8,7 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "fake_servers/server/session.h"
-#include "fake_servers/tls/tls_names.h"
+#include "tls/tls_names.h"
 
 namespace gauntlet::fake::server {
 namespace {

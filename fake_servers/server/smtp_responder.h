@@ -27,10 +27,10 @@
 #include "fake_servers/behavior.h"
 #include "fake_servers/server/message_summary.h"
 #include "fake_servers/transcript.h"
-#include "harness/smtp/auth.h"
-#include "harness/smtp/command.h"
-#include "harness/smtp/data_reader.h"
-#include "harness/smtp/line_reader.h"
+#include "smtp/auth.h"
+#include "smtp/command.h"
+#include "smtp/data_reader.h"
+#include "smtp/line_reader.h"
 
 namespace gauntlet::fake::server {
 

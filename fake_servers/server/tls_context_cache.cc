@@ -4,8 +4,8 @@
 #include <mutex>
 #include <utility>
 
+#include "common/status_macros.h"
 #include "fake_servers/pki/served_chain.h"
-#include "harness/common/status_macros.h"
 
 namespace gauntlet::fake::server {
 

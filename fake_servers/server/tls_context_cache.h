@@ -17,7 +17,7 @@
 #include "absl/status/statusor.h"
 #include "fake_servers/behavior.h"
 #include "fake_servers/pki/test_pki.h"
-#include "fake_servers/tls/tls_context.h"
+#include "tls/tls_context.h"
 
 namespace gauntlet::fake::server {
 

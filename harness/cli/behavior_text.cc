@@ -6,9 +6,9 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/text_escape.h"
 #include "fake_servers/behavior.h"
 #include "fake_servers/pki/cert_profile.h"
-#include "harness/common/text_escape.h"
 #include "harness/scenario/behavior_names.h"
 
 namespace gauntlet::cli {

@@ -14,9 +14,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "harness/common/spelling.h"
-#include "harness/common/status_macros.h"
-#include "harness/common/text_escape.h"
+#include "common/spelling.h"
+#include "common/status_macros.h"
+#include "common/text_escape.h"
 #include "harness/report/console.h"
 
 namespace gauntlet::cli {

@@ -2,7 +2,7 @@
 // the user's directories, the path of this executable, colour decisions, and
 // escaping whatever untrusted text (scenario files, file names, the user's
 // own arguments) is printed: every subcommand prints through Safe/SafeProse
-// or PrintError, which use harness/common/text_escape.h.
+// or PrintError, which use common/text_escape.h.
 
 #ifndef GAUNTLET_HARNESS_CLI_CLI_COMMON_H_
 #define GAUNTLET_HARNESS_CLI_CLI_COMMON_H_

@@ -25,25 +25,22 @@
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "common/status_macros.h"
 #include "fake_servers/pki/test_pki.h"
-#include "fake_servers/proxy/aiosmtpd_upstream.h"
 #include "fake_servers/proxy/proxy.h"
 #include "harness/cli/cli_common.h"
 #include "harness/cli/proxy_commands.h"
 #include "harness/cli/run_progress.h"
-#include "harness/common/status_macros.h"
+#include "harness/proxy/aiosmtpd_upstream.h"
 #include "harness/report/console.h"
 #include "harness/report/run_result.h"
 #include "harness/runner/client_command.h"
+#include "harness/runner/companion.h"
 #include "harness/runner/interrupt.h"
 #include "harness/runner/process.h"
 #include "harness/runner/scenario_runner.h"
 #include "harness/scenario/catalog.h"
 #include "harness/verdict/verdict.h"
-
-#ifdef GAUNTLET_HAVE_CLIENT
-#include "client/flaws.h"
-#endif
 
 namespace gauntlet::cli {
 namespace {
@@ -150,6 +147,45 @@ class LiveProxyPrinter {
   const Style& style_;
 };
 
+// One of the reference client's flaws, as `gauntlet-client --list-flaws`
+// prints it: name<TAB>behaviour<TAB>reference, one per line
+// (docs/reference-client.md).
+struct FlawLine {
+  std::string name;
+  std::string behaviour;
+  std::string reference;
+};
+
+// The reference client's flaws, asked of the program itself: the CLI does
+// not link the client, and the client's list is the only one.
+absl::StatusOr<std::vector<FlawLine>> ListFlaws(const std::string& client) {
+  runner::RunOptions ro;
+  ro.argv = {client, "--list-flaws"};
+  ro.timeout = std::chrono::seconds(10);
+  GAUNTLET_ASSIGN_OR_RETURN(const runner::RunResult r, runner::RunProcess(ro));
+  if (!r.succeeded() || r.out.truncated()) {
+    return absl::InternalError(absl::StrCat(
+        client, " --list-flaws failed (", r.Describe(), "): ",
+        LastLine(r.err.data)));
+  }
+  std::vector<FlawLine> flaws;
+  for (absl::string_view line :
+       absl::StrSplit(r.out.data, '\n', absl::SkipEmpty())) {
+    std::vector<std::string> fields = absl::StrSplit(line, '\t');
+    if (fields.size() != 3 || fields[0].empty()) {
+      return absl::InternalError(absl::StrCat(
+          client, " --list-flaws printed an unexpected line: ",
+          Safe(std::string(line))));
+    }
+    flaws.push_back({fields[0], fields[1], fields[2]});
+  }
+  if (flaws.empty()) {
+    return absl::InternalError(
+        absl::StrCat(client, " --list-flaws printed no flaw"));
+  }
+  return flaws;
+}
+
 std::string DescribeCapture(const proxy::SessionCapture& c) {
   std::vector<std::string> parts;
   for (const smtp::CapturedCredentials& cred : c.credentials) {
@@ -245,8 +281,10 @@ absl::StatusOr<DowngradeDemoResult> RunDowngradeDemo(const DemoOptions& o,
   // --- The clients -----------------------------------------------------------
   std::vector<std::string> reference = o.reference_client;
   if (reference.empty()) {
-    GAUNTLET_ASSIGN_OR_RETURN(std::string self, SelfExePath());
-    reference = {self, "client"};
+    const absl::StatusOr<std::string>& client =
+        runner::ReferenceClientProgram();
+    if (!client.ok()) return client.status();
+    reference = {*client};
   }
   auto curl = [&](std::vector<std::string> tls) {
     std::vector<std::string> a = {"curl", "-sS", "--max-time",
@@ -396,17 +434,24 @@ absl::StatusOr<DowngradeDemoResult> RunDowngradeDemo(const DemoOptions& o,
 namespace {
 
 int RunFlawDemo(const DemoOptions& o) {
-#ifndef GAUNTLET_HAVE_CLIENT
-  (void)o;
-  PrintError("this build has no reference client: `demo --flaw` needs it");
-  return kExitUsage;
-#else
-  const std::optional<client::Flaw> flaw = client::FlawFromName(o.flaw);
-  if (!flaw.has_value()) {
+  const absl::StatusOr<std::string>& client = runner::ReferenceClientProgram();
+  if (!client.ok()) {
+    PrintError(absl::StrCat("`demo --flaw` needs the reference client: ",
+                            client.status().message()));
+    return kExitUsage;
+  }
+  absl::StatusOr<std::vector<FlawLine>> flaws = ListFlaws(*client);
+  if (!flaws.ok()) {
+    PrintError(flaws.status().message());
+    return kExitUsage;
+  }
+  const FlawLine* flaw = nullptr;
+  for (const FlawLine& f : *flaws) {
+    if (f.name == o.flaw) flaw = &f;
+  }
+  if (flaw == nullptr) {
     std::vector<std::string> names;
-    for (const client::FlawInfo& f : client::AllFlaws()) {
-      names.emplace_back(f.name);
-    }
+    for (const FlawLine& f : *flaws) names.push_back(f.name);
     PrintError(absl::StrCat("--flaw ", o.flaw, ": unknown (one of: ",
                             absl::StrJoin(names, ", "), ")"));
     return kExitUsage;
@@ -424,27 +469,23 @@ int RunFlawDemo(const DemoOptions& o) {
     PrintError(selected.status().message());
     return kExitUsage;
   }
-  absl::StatusOr<std::string> self = SelfExePath();
-  if (!self.ok()) {
-    PrintError(self.status().message());
-    return kExitUsage;
-  }
   if (const absl::Status s = runner::InstallInterruptHandlers(); !s.ok()) {
     PrintError(s.message());
     return kExitUsage;
   }
-  const client::FlawInfo& info = client::InfoFor(*flaw);
-  const std::string flaw_name(info.name);
+  const std::string flaw_name = flaw->name;
   std::cout << st.B(absl::StrCat("Gauntlet demo: the reference client, secure "
                                  "and with --flaw ", flaw_name))
-            << "\n  " << info.behaviour << "\n  (" << info.reference << ")\n\n";
+            << "\n  " << flaw->behaviour << "\n  (" << flaw->reference
+            << ")\n\n";
 
   const int timeout_s = std::max(1, static_cast<int>(o.timeout_s));
   auto run = [&](bool flawed) -> absl::StatusOr<report::RunReport> {
     runner::RunnerOptions ro;
     ro.command.template_text = absl::StrCat(
-        runner::ShellQuote(absl::StrReplaceAll(*self, {{"{", "{{"}, {"}", "}}"}})),
-        " client --host {addr} --port {port} --server-name {host}"
+        runner::ShellQuote(
+            absl::StrReplaceAll(*client, {{"{", "{{"}, {"}", "}}"}})),
+        " --host {addr} --port {port} --server-name {host}"
         " --ca-file {ca_file} --from {from} --to {to} --user {user}"
         " --password {password} --message-file {message_file}"
         " --policy {policy} --timeout ",
@@ -529,7 +570,6 @@ int RunFlawDemo(const DemoOptions& o) {
                     : st.B("no selected scenario tells the two clients apart"))
             << "\n";
   return 0;
-#endif
 }
 
 }  // namespace

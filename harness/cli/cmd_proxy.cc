@@ -13,6 +13,7 @@
 #include "fake_servers/proxy/proxy.h"
 #include "harness/cli/cli_common.h"
 #include "harness/cli/proxy_commands.h"
+#include "harness/proxy/proxy_report.h"
 #include "harness/runner/interrupt.h"
 
 namespace gauntlet::cli {
@@ -144,7 +145,6 @@ int RunProxy(const ProxyOptions& o) {
   c.max_concurrent = o.max_concurrent;
   c.io_timeout = std::chrono::milliseconds(
       static_cast<std::int64_t>(o.timeout_s * 1000));
-  c.transcript_file = o.transcript;
   c.allow_non_loopback = o.allow_non_loopback;
 
   const absl::Status handlers = runner::InstallInterruptHandlers();
@@ -176,7 +176,7 @@ int RunProxy(const ProxyOptions& o) {
   };
 
   absl::StatusOr<std::unique_ptr<proxy::MitmProxy>> p =
-      proxy::MitmProxy::Start(c, print);
+      proxy::StartProxy(c, print, o.transcript);
   if (!p.ok()) return usage(p.status().message());
   proxy::MitmProxy& mitm = **p;
   std::cout << "gauntlet proxy: listening on " << c.listen.host << ":"
@@ -188,8 +188,8 @@ int RunProxy(const ProxyOptions& o) {
               << mitm.forged_ca_file()
               << " (a client that trusts it is fooled)\n";
   }
-  if (!c.transcript_file.empty()) {
-    std::cout << "  transcript of both legs: " << c.transcript_file << "\n";
+  if (!o.transcript.empty()) {
+    std::cout << "  transcript of both legs: " << o.transcript << "\n";
   }
   std::cout << "  " << (c.max_sessions > 0
                             ? absl::StrCat("stops after ", c.max_sessions,

@@ -24,6 +24,7 @@
 #include "harness/report/gate.h"
 #include "harness/runner/client_command.h"
 #include "harness/runner/client_profile.h"
+#include "harness/runner/companion.h"
 #include "harness/runner/interrupt.h"
 #include "harness/runner/process.h"
 #include "harness/runner/run_outputs.h"
@@ -33,12 +34,6 @@ namespace gauntlet::cli {
 namespace {
 
 constexpr char kReferenceClientName[] = "gauntlet-client";
-
-#ifdef GAUNTLET_HAVE_CLIENT
-constexpr bool kHaveReferenceClient = true;
-#else
-constexpr bool kHaveReferenceClient = false;
-#endif
 
 // "10s", "500ms", "1m30s" (absl::ParseDuration), or a bare number of
 // seconds ("10", "2.5").
@@ -66,19 +61,25 @@ absl::StatusOr<std::chrono::milliseconds> ParseTimeout(const std::string& text) 
   return std::chrono::milliseconds(ms);
 }
 
-// The reference client, run as `<this executable> client ...`. Its own
-// per-step timeout is set below the run's client timeout, so that a stalled
-// server makes it give up (and be judged) instead of being killed as hung.
+// The reference client, the gauntlet-client program next to this one
+// (harness/runner/companion.h). Its own per-step timeout is set below the
+// run's client timeout, so that a stalled server makes it give up (and be
+// judged) instead of being killed as hung.
 absl::StatusOr<std::string> DefaultClientTemplate(
     std::chrono::milliseconds run_timeout) {
-  absl::StatusOr<std::string> exe = SelfExePath();
-  if (!exe.ok()) return exe.status();
+  const absl::StatusOr<std::string>& exe = runner::ReferenceClientProgram();
+  if (!exe.ok()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "no --client or --client-profile given, and the reference client is "
+        "missing: ",
+        exe.status().message()));
+  }
   // Braces in the path would read as placeholders; quotes keep blanks.
   const std::string path = runner::ShellQuote(
       absl::StrReplaceAll(*exe, {{"{", "{{"}, {"}", "}}"}}));
   return absl::StrCat(
       path,
-      " client --host {addr} --port {port} --server-name {host}"
+      " --host {addr} --port {port} --server-name {host}"
       " --ca-file {ca_file} --from {from} --to {to} --user {user}"
       " --password {password} --message-file {message_file}"
       " --policy {policy} --timeout ",
@@ -258,11 +259,6 @@ int RunRun(const RunCliOptions& o) {
     options.command.shell = o.shell;
     options.client_name = ProgramName(o.client);
   } else {
-    if (!kHaveReferenceClient) {
-      return Usage(
-          "no --client or --client-profile given, and this gauntlet was "
-          "built without the reference client");
-    }
     options.client_name = kReferenceClientName;
   }
   if (!o.policy.empty()) {

@@ -7,10 +7,10 @@
 #include <vector>
 
 #include "CLI/CLI.hpp"
+#include "common/spelling.h"
 #include "harness/cli/cli_common.h"
 #include "harness/cli/commands.h"
 #include "harness/cli/proxy_commands.h"
-#include "harness/common/spelling.h"
 #include "harness/runner/run_outputs.h"
 
 namespace {

@@ -13,8 +13,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "common/status_macros.h"
 #include "harness/cli/cli_common.h"
-#include "harness/common/status_macros.h"
 #include "harness/report/file_io.h"
 #include "harness/report/json_report.h"
 #include "harness/runner/policy_placeholder.h"

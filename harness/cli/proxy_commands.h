@@ -1,10 +1,13 @@
-// The `gauntlet proxy` and `gauntlet demo` subcommands (issues 5 and 6).
+// The `gauntlet proxy` and `gauntlet demo` subcommands (docs/proxy.md,
+// docs/reference-client.md).
 //
 // Like the other subcommands (commands.h), Add<Name>Command registers the
 // flags on the CLI11 app and Run<Name> does the work once parsing
 // succeeded, returning the process exit status. The proxy itself lives in
-// fake_servers/proxy (gauntlet_proxy); the demo stages a real mail server,
-// the proxy and real clients, and narrates what happens.
+// fake_servers/proxy (gauntlet_proxy), its transcript file and the demo's
+// real mail server in harness/proxy (gauntlet_proxy_harness); the demo
+// stages a real mail server, the proxy and real clients, and narrates what
+// happens.
 
 #ifndef GAUNTLET_HARNESS_CLI_PROXY_COMMANDS_H_
 #define GAUNTLET_HARNESS_CLI_PROXY_COMMANDS_H_
@@ -50,8 +53,8 @@ struct DemoOptions {
   double timeout_s = 20;  // Per client run.
   int jobs = 0;           // 0: the number of cores.
   bool no_color = false;
-  // How to run the reference client; empty: {<this executable>, "client"}.
-  // (Tests point it at the gauntlet-client binary.)
+  // How to run the reference client; empty: the gauntlet-client program
+  // (harness/runner/companion.h).
   std::vector<std::string> reference_client;
 };
 CLI::App* AddDemoCommand(CLI::App& app, DemoOptions& options);

@@ -8,8 +8,8 @@
 
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
+#include "common/text_escape.h"
 #include "harness/cli/cli_common.h"
-#include "harness/common/text_escape.h"
 #include "harness/report/transcript_text.h"
 #include "harness/verdict/observations.h"
 #include "harness/verdict/verdict.h"

@@ -17,7 +17,7 @@
 //   [conn 0 +9.311ms] closed: client-fin
 //
 // TLS records (handshake and ciphertext) are shown as hex only with --raw.
-// Everything from the wire is escaped (harness/common/text_escape.h).
+// Everything from the wire is escaped (common/text_escape.h).
 
 #ifndef GAUNTLET_HARNESS_CLI_SERVE_LIVE_H_
 #define GAUNTLET_HARNESS_CLI_SERVE_LIVE_H_

@@ -8,10 +8,10 @@
 #include <string_view>
 
 #include "absl/status/status.h"
-#include "harness/report/text_util.h"
-#include "harness/common/status_macros.h"
+#include "common/status_macros.h"
 #include "harness/report/file_io.h"
 #include "harness/report/json_read.h"
+#include "harness/report/text_util.h"
 #include "nlohmann/json.hpp"
 
 namespace gauntlet::report {

@@ -4,7 +4,7 @@
 #include <string>
 #include <string_view>
 
-#include "harness/common/text_escape.h"
+#include "common/text_escape.h"
 
 namespace gauntlet::report {
 

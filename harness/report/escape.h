@@ -6,7 +6,7 @@
 // and \\ and every other byte outside 0x20..0x7E as \xNN, so that the text
 // is exact (it can be decoded back) and safe in a terminal, JSON or XML.
 //
-// The code lives in harness/common/text_escape.h, so that every part of
+// The code lives in common/text_escape.h, so that every part of
 // Gauntlet (the scenario loader and the proxy too) escapes the same way;
 // these are the report layer's names for it.
 

@@ -12,8 +12,8 @@
 #include <vector>
 
 #include "absl/status/status.h"
-#include "harness/common/bounded_file.h"
-#include "harness/common/text_escape.h"
+#include "common/bounded_file.h"
+#include "common/text_escape.h"
 #include "harness/report/text_util.h"
 
 namespace gauntlet::report {

@@ -46,7 +46,7 @@ absl::Status CreateDirectories(const std::string& dir,
 // NotFound / FailedPrecondition / PermissionDenied naming the path.
 absl::Status CheckOutputFile(const std::string& path);
 
-// The whole file, read with harness/common/bounded_file.h (regular files
+// The whole file, read with common/bounded_file.h (regular files
 // only, never blocking on a FIFO); NotFound when it does not exist,
 // FailedPrecondition when it is larger than `max_bytes` or not a regular
 // file.

@@ -10,13 +10,13 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/escaping.h"
-#include "harness/report/text_util.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
-#include "harness/common/status_macros.h"
+#include "common/status_macros.h"
 #include "harness/report/escape.h"
 #include "harness/report/file_io.h"
 #include "harness/report/json_read.h"
+#include "harness/report/text_util.h"
 #include "nlohmann/json.hpp"
 
 namespace gauntlet::report {

@@ -6,13 +6,13 @@
 #include <string_view>
 
 #include "absl/status/status.h"
-#include "harness/report/text_util.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/time.h"
-#include "harness/common/status_macros.h"
+#include "common/status_macros.h"
 #include "harness/report/console.h"
 #include "harness/report/escape.h"
 #include "harness/report/file_io.h"
+#include "harness/report/text_util.h"
 #include "harness/report/transcript_text.h"
 #include "pugixml.hpp"
 

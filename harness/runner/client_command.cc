@@ -11,7 +11,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
-#include "harness/common/status_macros.h"
+#include "common/status_macros.h"
 #include "harness/runner/policy_placeholder.h"
 
 namespace gauntlet::runner {

@@ -34,6 +34,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
+#include "harness/runner/companion.h"
 #include "harness/runner/supervisor.h"
 
 extern char** environ;
@@ -57,7 +58,11 @@ constexpr std::chrono::milliseconds kSupervisorBudget{6000};
 // Bounds of an orphan sweep.
 constexpr std::chrono::milliseconds kOrphanBudget{3000};
 constexpr int kOrphanRoundWaitMs = 10;
-constexpr char kSupervisorProgramName[] = "gauntlet-supervisor";
+#ifdef GAUNTLET_SUPERVISOR_BUILD_PATH
+constexpr std::string_view kSupervisorBuildPath = GAUNTLET_SUPERVISOR_BUILD_PATH;
+#else
+constexpr std::string_view kSupervisorBuildPath;
+#endif
 
 // The registry of live supervisors, one slot per RunProcess. Plain atomics
 // so that KillAllChildren stays async-signal-safe.
@@ -263,38 +268,10 @@ std::vector<std::string> ProgramPaths(const std::string& program) {
   return paths;
 }
 
-// Where gauntlet-supervisor is: next to this executable (gauntlet), in
-// ../libexec/gauntlet from it (an installed layout), else where this build
-// made it.
-absl::StatusOr<std::string> FindSupervisorProgram() {
-  std::vector<std::string> tried;
-  char exe[4096];
-  const ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-  if (n > 0) {
-    exe[n] = '\0';
-    const std::string dir(
-        exe, static_cast<std::size_t>(std::string_view(exe, n).rfind('/') + 1));
-    tried.push_back(dir + kSupervisorProgramName);
-    tried.push_back(dir + "../libexec/gauntlet/" + kSupervisorProgramName);
-  }
-#ifdef GAUNTLET_SUPERVISOR_BUILD_PATH
-  tried.push_back(GAUNTLET_SUPERVISOR_BUILD_PATH);
-#endif
-  for (const std::string& path : tried) {
-    struct stat st;
-    if (stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
-        access(path.c_str(), X_OK) == 0) {
-      return path;
-    }
-  }
-  return absl::FailedPreconditionError(absl::StrCat(
-      "cannot find ", kSupervisorProgramName,
-      " (it is built with gauntlet); tried ", absl::StrJoin(tried, ", ")));
-}
-
 const absl::StatusOr<std::string>& SupervisorProgram() {
   static const absl::StatusOr<std::string>* const program =
-      new absl::StatusOr<std::string>(FindSupervisorProgram());
+      new absl::StatusOr<std::string>(FindCompanionProgram(
+          kSupervisorProgram, kSupervisorBuildPath));
   return *program;
 }
 

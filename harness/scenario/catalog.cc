@@ -13,7 +13,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "harness/common/text_escape.h"
+#include "common/text_escape.h"
 #include "harness/scenario/glob.h"
 #include "harness/scenario/loader.h"
 #include "harness/scenario/scenario.h"

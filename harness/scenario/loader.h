@@ -8,7 +8,7 @@
 // collected, not returned at the first: the message lists every error of the
 // file, one per line in file order (a TOML syntax error stops the parser, so
 // it is reported alone). Text quoted from the file is escaped. Files are read
-// with harness/common/bounded_file.h: only regular files, never blocking on
+// with common/bounded_file.h: only regular files, never blocking on
 // a FIFO. No exception escapes (toml++ throws; it is caught here). The
 // format itself is documented in docs/scenario-format.md.
 

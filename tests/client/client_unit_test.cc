@@ -13,7 +13,7 @@
 #include "client/transport.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "harness/smtp/data_reader.h"
+#include "smtp/data_reader.h"
 
 namespace gauntlet::client {
 namespace {

@@ -1,7 +1,7 @@
 // Reading a user's file: regular files only, bounded, never blocking on a
 // FIFO or a device.
 
-#include "harness/common/bounded_file.h"
+#include "common/bounded_file.h"
 
 #include <fcntl.h>
 #include <stdlib.h>

@@ -1,6 +1,6 @@
 // "Did you mean ...?" suggestions: made for typos, never for other words.
 
-#include "harness/common/spelling.h"
+#include "common/spelling.h"
 
 #include <optional>
 #include <string>

@@ -1,7 +1,7 @@
 // The one escaping code of Gauntlet: terminal escape sequences (C0 ESC and
 // the 8-bit C1 controls, encoded or raw) never survive.
 
-#include "harness/common/text_escape.h"
+#include "common/text_escape.h"
 
 #include <string>
 

@@ -8,9 +8,9 @@
 #include <vector>
 
 #include "absl/strings/match.h"
-#include "fake_servers/proxy/aiosmtpd_upstream.h"
 #include "gtest/gtest.h"
 #include "harness/cli/proxy_commands.h"
+#include "harness/proxy/aiosmtpd_upstream.h"
 
 namespace gauntlet::cli {
 namespace {

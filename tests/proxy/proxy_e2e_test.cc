@@ -19,6 +19,7 @@
 #include "fake_servers/proxy/proxy.h"
 #include "fake_servers/proxy/socket_io.h"
 #include "gtest/gtest.h"
+#include "harness/proxy/proxy_report.h"
 #include "harness/report/file_io.h"
 #include "harness/report/json_report.h"
 #include "tests/proxy/proxy_test_util.h"
@@ -46,11 +47,14 @@ class ProxyE2eTest : public ::testing::Test {
     bench_ = std::move(*b);
   }
 
-  std::unique_ptr<MitmProxy> StartProxy(const ProxyConfig& config) {
-    absl::StatusOr<std::unique_ptr<MitmProxy>> p =
-        MitmProxy::Start(config, [this](const ProxyEvent& e) {
+  std::unique_ptr<MitmProxy> StartProxy(const ProxyConfig& config,
+                                        const std::string& transcript_file = "") {
+    absl::StatusOr<std::unique_ptr<MitmProxy>> p = proxy::StartProxy(
+        config,
+        [this](const ProxyEvent& e) {
           events_ += absl::StrCat("[", e.session, "] ", e.text, "\n");
-        });
+        },
+        transcript_file);
     EXPECT_TRUE(p.ok()) << p.status();
     return p.ok() ? std::move(*p) : nullptr;
   }
@@ -75,8 +79,8 @@ bool HasCredentials(const SessionCapture& c) {
 
 TEST_F(ProxyE2eTest, StripReadsCredentialsWhileTheServerGetsTls) {
   ProxyConfig config = bench_->BaseConfig(Attack::kStrip);
-  config.transcript_file = bench_->dir->path() + "/strip.json";
-  auto proxy = StartProxy(config);
+  const std::string transcript_file = bench_->dir->path() + "/strip.json";
+  auto proxy = StartProxy(config, transcript_file);
   ASSERT_NE(proxy, nullptr);
 
   // curl --ssl: "try TLS", i.e. opportunistic.
@@ -127,13 +131,13 @@ TEST_F(ProxyE2eTest, StripReadsCredentialsWhileTheServerGetsTls) {
   // The transcript file is a gauntlet-report/1 document with a failing
   // result (the client leaked).
   absl::StatusOr<report::ReportVerdicts> v =
-      report::ReadReportVerdictsFile(config.transcript_file);
+      report::ReadReportVerdictsFile(transcript_file);
   ASSERT_TRUE(v.ok()) << v.status();
   ASSERT_EQ(v->verdicts.size(), 1u);
   EXPECT_EQ(v->verdicts.begin()->second, verdict::VerdictKind::kFail);
   // It holds the captured credentials: readable by its owner only.
   struct stat st;
-  ASSERT_EQ(stat(config.transcript_file.c_str(), &st), 0);
+  ASSERT_EQ(stat(transcript_file.c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600u);
 }
 

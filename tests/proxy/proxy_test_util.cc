@@ -28,8 +28,8 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "common/status_macros.h"
 #include "fake_servers/proxy/socket_io.h"
-#include "harness/common/status_macros.h"
 
 namespace gauntlet::proxy::testing {
 

@@ -15,9 +15,9 @@
 #include "absl/time/time.h"
 #include "fake_servers/pki/client_files.h"
 #include "fake_servers/pki/test_pki.h"
-#include "fake_servers/proxy/aiosmtpd_upstream.h"
 #include "fake_servers/proxy/proxy.h"
 #include "fake_servers/transcript.h"
+#include "harness/proxy/aiosmtpd_upstream.h"
 #include "harness/runner/process.h"
 
 namespace gauntlet::proxy::testing {

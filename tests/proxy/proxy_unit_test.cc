@@ -7,8 +7,8 @@
 #include "fake_servers/proxy/proxy_config.h"
 #include "fake_servers/proxy/session.h"
 #include "gtest/gtest.h"
-#include "harness/smtp/command.h"
-#include "harness/smtp/reply.h"
+#include "smtp/command.h"
+#include "smtp/reply.h"
 
 namespace gauntlet::proxy {
 namespace {

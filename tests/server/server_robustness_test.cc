@@ -5,9 +5,9 @@
 #include <chrono>
 #include <string>
 
+#include "common/status_macros.h"
 #include "gtest/gtest.h"
-#include "harness/common/status_macros.h"
-#include "harness/smtp/auth.h"
+#include "smtp/auth.h"
 #include "tests/server/test_util.h"
 
 namespace gauntlet::fake::server::testing {

@@ -7,8 +7,8 @@
 #include "absl/strings/match.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "harness/smtp/auth.h"
-#include "harness/smtp/ehlo.h"
+#include "smtp/auth.h"
+#include "smtp/ehlo.h"
 #include "tests/server/test_util.h"
 
 namespace gauntlet::fake::server::testing {

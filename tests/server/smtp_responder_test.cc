@@ -7,7 +7,7 @@
 
 #include "fake_servers/server/message_summary.h"
 #include "gtest/gtest.h"
-#include "harness/smtp/auth.h"
+#include "smtp/auth.h"
 
 namespace gauntlet::fake::server {
 namespace {

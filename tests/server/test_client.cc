@@ -13,7 +13,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "harness/common/status_macros.h"
+#include "common/status_macros.h"
 
 namespace gauntlet::fake::server::testing {
 namespace {
@@ -218,7 +218,7 @@ absl::Status TestClient::TlsShutdown() {
 }
 
 absl::StatusOr<tls::TlsContext> ClientContext(const std::string& root_pem,
-                                              fake::TlsVersions versions) {
+                                              tls::Versions versions) {
   tls::TlsContextConfig config;
   config.role = tls::Role::kClient;
   config.ca_pem = root_pem;

@@ -18,9 +18,9 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "fake_servers/tls/tls_context.h"
-#include "fake_servers/tls/tls_session.h"
-#include "harness/smtp/reply.h"
+#include "smtp/reply.h"
+#include "tls/tls_context.h"
+#include "tls/tls_session.h"
 
 namespace gauntlet::fake::server::testing {
 
@@ -92,7 +92,7 @@ class TestClient {
 // A client TLS context trusting `root_pem`.
 absl::StatusOr<tls::TlsContext> ClientContext(
     const std::string& root_pem,
-    fake::TlsVersions versions = fake::TlsVersions::kDefault);
+    tls::Versions versions = tls::Versions::kDefault);
 
 }  // namespace gauntlet::fake::server::testing
 

@@ -1,11 +1,11 @@
-#include "harness/smtp/auth.h"
+#include "smtp/auth.h"
 
 #include <string>
 
 #include "absl/strings/escaping.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "harness/smtp/command.h"
+#include "smtp/command.h"
 
 namespace gauntlet::smtp {
 namespace {

@@ -1,4 +1,4 @@
-#include "harness/smtp/command.h"
+#include "smtp/command.h"
 
 #include <string>
 

@@ -1,4 +1,4 @@
-#include "harness/smtp/data_reader.h"
+#include "smtp/data_reader.h"
 
 #include <string>
 #include <vector>

@@ -1,10 +1,10 @@
-#include "harness/smtp/ehlo.h"
+#include "smtp/ehlo.h"
 
 #include <string>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "harness/smtp/reply.h"
+#include "smtp/reply.h"
 
 namespace gauntlet::smtp {
 namespace {

@@ -1,4 +1,4 @@
-#include "harness/smtp/line_reader.h"
+#include "smtp/line_reader.h"
 
 #include <string>
 #include <vector>

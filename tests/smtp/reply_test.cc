@@ -1,4 +1,4 @@
-#include "harness/smtp/reply.h"
+#include "smtp/reply.h"
 
 #include <optional>
 #include <string>

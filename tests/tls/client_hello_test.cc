@@ -2,7 +2,7 @@
 // clients (wolfSSL in-process; openssl s_client, gnutls-cli and python3 ssl
 // over loopback).
 
-#include "fake_servers/tls/client_hello.h"
+#include "tls/client_hello.h"
 
 #include <unistd.h>
 
@@ -12,12 +12,12 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "fake_servers/tls/record_layer.h"
-#include "fake_servers/tls/tls_names.h"
-#include "fake_servers/tls/tls_session.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/tls/tls_test_util.h"
+#include "tls/record_layer.h"
+#include "tls/tls_names.h"
+#include "tls/tls_session.h"
 
 namespace gauntlet::tls {
 namespace {

@@ -11,12 +11,12 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "fake_servers/tls/tls_context.h"
-#include "fake_servers/tls/tls_names.h"
-#include "fake_servers/tls/tls_session.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/tls/tls_test_util.h"
+#include "tls/tls_context.h"
+#include "tls/tls_names.h"
+#include "tls/tls_session.h"
 
 namespace gauntlet::tls {
 namespace {
@@ -25,7 +25,7 @@ using ::testing::HasSubstr;
 
 struct InteropCase {
   const char* name;
-  fake::TlsVersions versions;
+  tls::Versions versions;
   testing::TestKey key;
   const char* expected_protocol;  // As s_client prints it.
   const char* expected_cipher;    // As s_client prints it.
@@ -90,10 +90,10 @@ TEST_P(OpensslInteropTest, SClientCompletesHandshakeAndReadsData) {
 INSTANTIATE_TEST_SUITE_P(
     Versions, OpensslInteropTest,
     ::testing::Values(
-        InteropCase{"Tls13Ecdsa", fake::TlsVersions::kDefault,
+        InteropCase{"Tls13Ecdsa", tls::Versions::kDefault,
                     testing::TestKey::kEcdsaP256, "TLSv1.3",
                     "TLS_AES_128_GCM_SHA256"},
-        InteropCase{"Tls12Rsa", fake::TlsVersions::kTls12Only,
+        InteropCase{"Tls12Rsa", tls::Versions::kTls12Only,
                     testing::TestKey::kRsa2048, "TLSv1.2",
                     "ECDHE-RSA-AES128-GCM-SHA256"}),
     [](const ::testing::TestParamInfo<InteropCase>& info) {

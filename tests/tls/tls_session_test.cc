@@ -1,7 +1,7 @@
 // In-memory client and server TlsSessions pumped against each other: real
 // wolfSSL handshakes over certificates made by the openssl CLI.
 
-#include "fake_servers/tls/tls_session.h"
+#include "tls/tls_session.h"
 
 #include <ctime>
 #include <memory>
@@ -9,12 +9,12 @@
 #include <tuple>
 
 #include "absl/status/status.h"
-#include "fake_servers/tls/record_layer.h"
-#include "fake_servers/tls/tls_context.h"
-#include "fake_servers/tls/tls_names.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/tls/tls_test_util.h"
+#include "tls/record_layer.h"
+#include "tls/tls_context.h"
+#include "tls/tls_names.h"
 
 namespace gauntlet::tls {
 namespace {
@@ -97,7 +97,7 @@ std::string Stamp(std::time_t t) {
 }
 
 struct VersionCase {
-  fake::TlsVersions versions;
+  tls::Versions versions;
   TestKey key;
   const char* version;
   const char* suite;
@@ -161,14 +161,14 @@ TEST_P(HandshakeMatrixTest, CompletesAndReportsNegotiatedParameters) {
 INSTANTIATE_TEST_SUITE_P(
     Versions, HandshakeMatrixTest,
     ::testing::Values(
-        VersionCase{fake::TlsVersions::kDefault, TestKey::kEcdsaP256, "TLSv1.3",
+        VersionCase{tls::Versions::kDefault, TestKey::kEcdsaP256, "TLSv1.3",
                     "TLS_AES_128_GCM_SHA256", "TLS13-AES128-GCM-SHA256"},
-        VersionCase{fake::TlsVersions::kTls13Only, TestKey::kRsa2048, "TLSv1.3",
+        VersionCase{tls::Versions::kTls13Only, TestKey::kRsa2048, "TLSv1.3",
                     "TLS_AES_128_GCM_SHA256", "TLS13-AES128-GCM-SHA256"},
-        VersionCase{fake::TlsVersions::kTls12Only, TestKey::kEcdsaP256,
+        VersionCase{tls::Versions::kTls12Only, TestKey::kEcdsaP256,
                     "TLSv1.2", "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
                     "ECDHE-ECDSA-AES128-GCM-SHA256"},
-        VersionCase{fake::TlsVersions::kTls12Only, TestKey::kRsa2048, "TLSv1.2",
+        VersionCase{tls::Versions::kTls12Only, TestKey::kRsa2048, "TLSv1.2",
                     "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
                     "ECDHE-RSA-AES128-GCM-SHA256"}));
 
@@ -410,7 +410,7 @@ TEST_F(TlsSessionTest, ServerSeesPlaintextEhloAsNonTls) {
 
 TEST_F(TlsSessionTest, Tls11OnlyServer) {
   TlsContextConfig old;
-  old.versions = fake::TlsVersions::kTls11Only;
+  old.versions = tls::Versions::kTls11Only;
   {
     TlsSession server = Server(*ecdsa_, old);
     TlsSession client = Client();  // Default: TLS 1.2 minimum.
@@ -441,7 +441,7 @@ TEST_F(TlsSessionTest, Tls11OnlyServer) {
 
 TEST_F(TlsSessionTest, WeakOnlyServer) {
   TlsContextConfig weak;
-  weak.ciphers = fake::CipherPolicy::kWeakOnly;
+  weak.ciphers = tls::CipherSet::kWeakOnly;
   {
     TlsSession server = Server(*ecdsa_, weak);
     TlsSession client = Client();
@@ -467,9 +467,9 @@ TEST_F(TlsSessionTest, WeakOnlyServer) {
 
 TEST_F(TlsSessionTest, Tls13OnlyServerRefusesTls12Client) {
   TlsContextConfig v13;
-  v13.versions = fake::TlsVersions::kTls13Only;
+  v13.versions = tls::Versions::kTls13Only;
   TlsContextConfig v12;
-  v12.versions = fake::TlsVersions::kTls12Only;
+  v12.versions = tls::Versions::kTls12Only;
   TlsSession server = Server(*ecdsa_, v13);
   TlsSession client = Client(v12);
   const PumpResult r = PumpHandshake(client, server);
@@ -498,8 +498,8 @@ TEST_F(TlsSessionTest, ContextRejectsBadConfigurations) {
   TlsContextConfig weak13;
   weak13.role = Role::kClient;
   weak13.verify_peer = false;
-  weak13.ciphers = fake::CipherPolicy::kWeakOnly;
-  weak13.versions = fake::TlsVersions::kTls13Only;
+  weak13.ciphers = tls::CipherSet::kWeakOnly;
+  weak13.versions = tls::Versions::kTls13Only;
   EXPECT_FALSE(TlsContext::Create(weak13).ok());
 
   // Host name checking needs a host name.

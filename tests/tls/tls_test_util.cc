@@ -27,7 +27,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
-#include "harness/common/status_macros.h"
+#include "common/status_macros.h"
 
 namespace gauntlet::tls::testing {
 namespace {

@@ -16,7 +16,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "fake_servers/tls/tls_session.h"
+#include "tls/tls_session.h"
 
 namespace gauntlet::tls::testing {
 
