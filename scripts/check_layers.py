@@ -52,6 +52,9 @@ LAYERS = [
     ("harness/report", 8),
     ("harness/runner", 9),
     ("harness/proxy", 10),
+    # The runner side of `gauntlet fuzz` (AFL++ coverage maps); a sibling
+    # of harness/proxy.
+    ("harness/fuzz", 10),
     ("harness/cli", 11),
 ]
 # Folders whose own files (not subfolders) form the layer.
