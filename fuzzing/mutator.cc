@@ -19,12 +19,28 @@ namespace gauntlet::fuzzing {
 namespace {
 
 constexpr std::array<std::string_view, kMutationKindCount> kNames = {
-    "split-line",    "join-lines",      "duplicate-line",   "drop-line",
-    "reorder-lines", "long-line",       "many-lines",       "bad-code",
-    "wrong-continuation", "bare-lf",    "bare-cr",          "nul",
-    "eight-bit",     "auth-mechanisms", "size-value",       "unknown-keyword",
-    "empty-text",    "glue-bytes",      "tiny-segments",    "delay",
-    "tls-fault",     "havoc"};
+    "split-line",
+    "join-lines",
+    "duplicate-line",
+    "drop-line",
+    "reorder-lines",
+    "long-line",
+    "many-lines",
+    "bad-code",
+    "wrong-continuation",
+    "bare-lf",
+    "bare-cr",
+    "nul",
+    "eight-bit",
+    "auth-mechanisms",
+    "size-value",
+    "unknown-keyword",
+    "empty-text",
+    "glue-bytes",
+    "tiny-segments",
+    "delay",
+    "tls-fault",
+    "havoc"};
 
 // One line of a step, split so that putting the parts back together gives
 // the very bytes it came from: "250" + '-' + "text" + "\r\n". A line that
@@ -103,10 +119,9 @@ std::string InsertCapabilities(std::string bytes,
                                const std::vector<std::string>& keywords,
                                std::size_t at_from_end = 0) {
   std::string code = "250";
-  if (bytes.size() >= 3 && std::all_of(bytes.begin(), bytes.begin() + 3,
-                                       [](char c) {
-                                         return c >= '0' && c <= '9';
-                                       })) {
+  if (bytes.size() >= 3 &&
+      std::all_of(bytes.begin(), bytes.begin() + 3,
+                  [](char c) { return c >= '0' && c <= '9'; })) {
     code = bytes.substr(0, 3);
   }
   std::string added;
@@ -121,8 +136,8 @@ std::string InsertCapabilities(std::string bytes,
   std::size_t end = bytes.size();
   if (end > 0 && bytes[end - 1] == '\n') --end;  // the last line's own LF
   for (std::size_t skip = 0; skip <= at_from_end; ++skip) {
-    const std::size_t lf = end == 0 ? std::string::npos
-                                    : bytes.rfind('\n', end - 1);
+    const std::size_t lf =
+        end == 0 ? std::string::npos : bytes.rfind('\n', end - 1);
     if (lf == std::string::npos) break;
     at = lf + 1;
     end = lf;
@@ -208,9 +223,9 @@ std::string ReorderTwo(std::vector<Line> lines, Prng& rng) {
 }
 
 std::string LongLine(std::vector<Line> lines, std::size_t current, Prng& rng) {
-  static constexpr std::size_t kLengths[] = {510,  511,   512,   513,  999,
-                                             1000, 1001,  4096,  8193, 65535,
-                                             65536, 70000, 262144, 1 << 20};
+  static constexpr std::size_t kLengths[] = {
+      510,  511,  512,   513,   999,   1000,   1001,
+      4096, 8193, 65535, 65536, 70000, 262144, 1 << 20};
   if (lines.empty()) lines.push_back({"250", " ", "", "\r\n"});
   Line& l = lines[rng.Below(lines.size())];
   const std::size_t want = rng.Pick(kLengths);
@@ -223,8 +238,7 @@ std::string LongLine(std::vector<Line> lines, std::size_t current, Prng& rng) {
 }
 
 std::string ManyLines(std::string bytes, std::size_t current, Prng& rng) {
-  static constexpr std::size_t kCounts[] = {255, 256, 257, 1000, 10000,
-                                            100000};
+  static constexpr std::size_t kCounts[] = {255, 256, 257, 1000, 10000, 100000};
   std::size_t count = rng.Pick(kCounts);
   // "250-X-CAP-123456\r\n" is at most 18 bytes.
   count = std::min(count, Budget(current) / 18);
@@ -240,9 +254,9 @@ std::string ManyLines(std::string bytes, std::size_t current, Prng& rng) {
 
 std::string BadCode(std::vector<Line> lines, Prng& rng) {
   static constexpr std::string_view kCodes[] = {
-      "000", "099", "199", "600", "699", "999", "2500", "25",  "2",
-      "2x0", "-25", " 25", "abc", "5000", "260", "270", "1000", "+50",
-      "0-0", "２５０"};
+      "000", "099", "199",  "600", "699", "999",   "2500",
+      "25",  "2",   "2x0",  "-25", " 25", "abc",   "5000",
+      "260", "270", "1000", "+50", "0-0", "２５０"};
   if (lines.empty()) lines.push_back({"250", " ", "ok", "\r\n"});
   Line& l = lines[rng.Below(lines.size())];
   std::string_view code = rng.Pick(kCodes);
@@ -301,8 +315,8 @@ std::string InsertBytes(std::vector<Line> lines, Prng& rng, bool eight_bit) {
     bytes.assign(1 + rng.Below(3), '\0');
   } else {
     static constexpr std::string_view kHigh[] = {
-        "\xff", "\x80", "\xc0\x80", "\xe2\x80\xae", "\xc3\xa9", "\x9b[2J",
-        "\xed\xa0\x80", "\xef\xbb\xbf"};
+        "\xff",     "\x80",    "\xc0\x80",     "\xe2\x80\xae",
+        "\xc3\xa9", "\x9b[2J", "\xed\xa0\x80", "\xef\xbb\xbf"};
     bytes = std::string(rng.Pick(kHigh));
   }
   // Inside the text, or right after the code.
@@ -364,13 +378,30 @@ std::string SizeValue(std::string bytes, Prng& rng) {
 }
 
 std::string UnknownKeyword(std::string bytes, Prng& rng) {
-  static constexpr std::string_view kKeywords[] = {
-      "X-UNKNOWN",  "STARTTLSX",   "STARTTLS",        "starttls",
-      "XSTARTTLS",  "STARTTLS x",  "XEXCH50",         "X-LINK2STATE",
-      "PIPELINING", "CHUNKING",    "SMTPUTF8",        "8BITMIME 8BITMIME",
-      "DSN",        "ETRN",        "VRFY",            "ENHANCEDSTATUSCODES",
-      "BINARYMIME", "DELIVERBY 0", "MT-PRIORITY MIXER", "REQUIRETLS",
-      "",           " ",           "-",               "250 nested"};
+  static constexpr std::string_view kKeywords[] = {"X-UNKNOWN",
+                                                   "STARTTLSX",
+                                                   "STARTTLS",
+                                                   "starttls",
+                                                   "XSTARTTLS",
+                                                   "STARTTLS x",
+                                                   "XEXCH50",
+                                                   "X-LINK2STATE",
+                                                   "PIPELINING",
+                                                   "CHUNKING",
+                                                   "SMTPUTF8",
+                                                   "8BITMIME 8BITMIME",
+                                                   "DSN",
+                                                   "ETRN",
+                                                   "VRFY",
+                                                   "ENHANCEDSTATUSCODES",
+                                                   "BINARYMIME",
+                                                   "DELIVERBY 0",
+                                                   "MT-PRIORITY MIXER",
+                                                   "REQUIRETLS",
+                                                   "",
+                                                   " ",
+                                                   "-",
+                                                   "250 nested"};
   std::vector<std::string> keywords;
   for (std::size_t k = 0, n = rng.Between(1, 4); k < n; ++k) {
     keywords.emplace_back(rng.Pick(kKeywords));
@@ -422,7 +453,7 @@ std::string Havoc(std::string bytes, std::size_t current, Prng& rng) {
         break;
       case 1:  // Set a byte, often to one SMTP cares about.
       {
-        static constexpr char kInteresting[] = {'\0', '\r', '\n', ' ', '-',
+        static constexpr char kInteresting[] = {'\0', '\r', '\n',   ' ',   '-',
                                                 '0',  '9',  '\x7f', '\xff'};
         bytes[rng.Below(size)] = rng.OneIn(2)
                                      ? rng.Pick(kInteresting)
@@ -474,8 +505,8 @@ bool SetTlsFault(TlsBehaviour* tls, Prng& rng) {
   for (int attempt = 0; attempt < 16 && *tls == before; ++attempt) {
     tls->fault = static_cast<TlsFault>(rng.Between(1, 6));
     tls->point = static_cast<TlsFaultPoint>(rng.Below(3));
-    static constexpr std::uint8_t kAlerts[] = {0,  10, 20, 40, 42,
-                                               43, 45, 48, 70, 80, 90, 255};
+    static constexpr std::uint8_t kAlerts[] = {0,  10, 20, 40, 42, 43,
+                                               45, 48, 70, 80, 90, 255};
     tls->alert = rng.Pick(kAlerts);
   }
   return !(*tls == before);

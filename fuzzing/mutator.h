@@ -40,28 +40,28 @@
 namespace gauntlet::fuzzing {
 
 enum class MutationKind : std::uint8_t {
-  kSplitLine,           // one reply line becomes two
-  kJoinLines,           // two adjacent reply lines become one
-  kDuplicateLine,       // a reply line appears twice
-  kDropLine,            // a reply line disappears
-  kReorderLines,        // two reply lines' texts change places
-  kLongLine,            // a line's text grows past 512, 1000, 4096, 65535...
-  kManyLines,           // hundreds to tens of thousands of capability lines
-  kBadCode,             // a code outside 200-599, or not three digits
-  kWrongContinuation,   // '-' and ' ' swapped or replaced; no final line
-  kBareLf,              // a CRLF becomes LF
-  kBareCr,              // a CRLF becomes CR, or a CR inside the text
-  kNul,                 // a NUL byte inside a line
-  kEightBit,            // bytes 0x80-0xFF inside a line
-  kAuthMechanisms,      // an AUTH capability with odd mechanism lists
-  kSizeValue,           // a SIZE capability with odd values
-  kUnknownKeyword,      // unknown, near-miss or repeated capability keywords
-  kEmptyText,           // a reply line with no text at all
-  kGlueBytes,           // extra bytes glued after the reply
-  kTinySegments,        // the step written in segments of 1-8 bytes
-  kDelay,               // delays before the step's first segments
-  kTlsFault,            // a TLS fault of some kind at some point
-  kHavoc,               // byte-level havoc: flips, sets, inserts, deletes
+  kSplitLine,          // one reply line becomes two
+  kJoinLines,          // two adjacent reply lines become one
+  kDuplicateLine,      // a reply line appears twice
+  kDropLine,           // a reply line disappears
+  kReorderLines,       // two reply lines' texts change places
+  kLongLine,           // a line's text grows past 512, 1000, 4096, 65535...
+  kManyLines,          // hundreds to tens of thousands of capability lines
+  kBadCode,            // a code outside 200-599, or not three digits
+  kWrongContinuation,  // '-' and ' ' swapped or replaced; no final line
+  kBareLf,             // a CRLF becomes LF
+  kBareCr,             // a CRLF becomes CR, or a CR inside the text
+  kNul,                // a NUL byte inside a line
+  kEightBit,           // bytes 0x80-0xFF inside a line
+  kAuthMechanisms,     // an AUTH capability with odd mechanism lists
+  kSizeValue,          // a SIZE capability with odd values
+  kUnknownKeyword,     // unknown, near-miss or repeated capability keywords
+  kEmptyText,          // a reply line with no text at all
+  kGlueBytes,          // extra bytes glued after the reply
+  kTinySegments,       // the step written in segments of 1-8 bytes
+  kDelay,              // delays before the step's first segments
+  kTlsFault,           // a TLS fault of some kind at some point
+  kHavoc,              // byte-level havoc: flips, sets, inserts, deletes
 };
 inline constexpr std::size_t kMutationKindCount = 22;
 

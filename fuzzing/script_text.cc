@@ -12,8 +12,8 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "common/string_view.h"
 #include "common/status_macros.h"
+#include "common/string_view.h"
 #include "common/text_escape.h"
 #include "toml++/toml.h"
 
@@ -56,12 +56,12 @@ class Reader {
 
   absl::Status Fail(const toml::node* at, std::string_view what) const {
     if (at == nullptr) {
-      return absl::InvalidArgumentError(Cat(
-          text::SanitizeText(source_), ": ", what));
+      return absl::InvalidArgumentError(
+          Cat(text::SanitizeText(source_), ": ", what));
     }
     const toml::source_position p = at->source().begin;
-    return absl::InvalidArgumentError(Cat(
-        text::SanitizeText(source_), ":", p.line, ":", p.column, ": ", what));
+    return absl::InvalidArgumentError(Cat(text::SanitizeText(source_), ":",
+                                          p.line, ":", p.column, ": ", what));
   }
 
   // Every key of `table` must be in `known`.
@@ -71,9 +71,8 @@ class Reader {
       bool ok = false;
       for (std::string_view k : known) ok = ok || key.str() == k;
       if (!ok) {
-        return Fail(&node, Cat("unknown key '",
-                                        text::SanitizeText(key.str()),
-                                        "' in ", where));
+        return Fail(&node, Cat("unknown key '", text::SanitizeText(key.str()),
+                               "' in ", where));
       }
     }
     return absl::OkStatus();
@@ -96,16 +95,15 @@ class Reader {
   // An optional integer in [0, max]; `fallback` when absent.
   absl::StatusOr<std::uint32_t> Count(const toml::table& table,
                                       std::string_view key,
-                                      std::string_view where,
-                                      std::uint32_t max,
+                                      std::string_view where, std::uint32_t max,
                                       std::uint32_t fallback = 0) const {
     const toml::node* node = table.get(key);
     if (node == nullptr) return fallback;
     const auto* i = node->as_integer();
     if (i == nullptr || i->get() < 0 ||
         static_cast<std::uint64_t>(i->get()) > max) {
-      return Fail(node, Cat(where, ".", key,
-                                     " must be an integer from 0 to ", max));
+      return Fail(node,
+                  Cat(where, ".", key, " must be an integer from 0 to ", max));
     }
     return static_cast<std::uint32_t>(i->get());
   }
@@ -117,26 +115,26 @@ class Reader {
 absl::Status ReadStep(const Reader& r, const toml::table& table,
                       std::string_view name, StepBytes* step) {
   const std::string where = Cat("steps.", name);
-  GAUNTLET_RETURN_IF_ERROR(r.OnlyKeys(
-      table, where, {"bytes", "segment_bytes", "delay_ms", "delayed_segments"}));
+  GAUNTLET_RETURN_IF_ERROR(
+      r.OnlyKeys(table, where,
+                 {"bytes", "segment_bytes", "delay_ms", "delayed_segments"}));
   GAUNTLET_ASSIGN_OR_RETURN(std::string_view escaped,
                             r.String(table, "bytes", where));
   absl::StatusOr<std::string> bytes = text::UnescapeBytes(escaped);
   if (!bytes.ok()) {
-    return r.Fail(table.get("bytes"), Cat(where, ".bytes: ",
-                                                   bytes.status().message()));
+    return r.Fail(table.get("bytes"),
+                  Cat(where, ".bytes: ", bytes.status().message()));
   }
   if (bytes->size() > kMaxStepBytes) {
     return r.Fail(table.get("bytes"),
                   Cat(where, ".bytes: ", bytes->size(),
-                               " bytes, more than the cap of ", kMaxStepBytes));
+                      " bytes, more than the cap of ", kMaxStepBytes));
   }
   step->bytes = *std::move(bytes);
   Segmentation& g = step->segmentation;
-  GAUNTLET_ASSIGN_OR_RETURN(
-      g.segment_bytes,
-      r.Count(table, "segment_bytes", where,
-              static_cast<std::uint32_t>(kMaxStepBytes)));
+  GAUNTLET_ASSIGN_OR_RETURN(g.segment_bytes,
+                            r.Count(table, "segment_bytes", where,
+                                    static_cast<std::uint32_t>(kMaxStepBytes)));
   GAUNTLET_ASSIGN_OR_RETURN(g.delay_ms,
                             r.Count(table, "delay_ms", where, kMaxDelayMs));
   GAUNTLET_ASSIGN_OR_RETURN(
@@ -147,7 +145,8 @@ absl::Status ReadStep(const Reader& r, const toml::table& table,
 
 absl::Status ReadTls(const Reader& r, const toml::table& table,
                      TlsBehaviour* tls) {
-  GAUNTLET_RETURN_IF_ERROR(r.OnlyKeys(table, "tls", {"fault", "point", "alert"}));
+  GAUNTLET_RETURN_IF_ERROR(
+      r.OnlyKeys(table, "tls", {"fault", "point", "alert"}));
   GAUNTLET_ASSIGN_OR_RETURN(std::string_view fault,
                             r.String(table, "fault", "tls"));
   GAUNTLET_ASSIGN_OR_RETURN(std::string_view point,
@@ -168,7 +167,8 @@ absl::Status ReadMutation(const Reader& r, const toml::node& node,
                           Mutation* m) {
   const toml::table* table = node.as_table();
   if (table == nullptr) return r.Fail(&node, "mutations: each must be a table");
-  GAUNTLET_RETURN_IF_ERROR(r.OnlyKeys(*table, "mutations", {"kind", "step", "seed"}));
+  GAUNTLET_RETURN_IF_ERROR(
+      r.OnlyKeys(*table, "mutations", {"kind", "step", "seed"}));
   GAUNTLET_ASSIGN_OR_RETURN(std::string_view kind,
                             r.String(*table, "kind", "mutations"));
   GAUNTLET_ASSIGN_OR_RETURN(std::string_view step,
@@ -194,9 +194,10 @@ std::string SerializeScript(const ScriptFile& file) {
   toml::table root;
   root.insert("format", std::string(kFormat));
   const TlsBehaviour& tls = file.script.tls;
-  root.insert("tls", toml::table{{"fault", std::string(TlsFaultName(tls.fault))},
-                                 {"point", std::string(TlsFaultPointName(tls.point))},
-                                 {"alert", static_cast<std::int64_t>(tls.alert)}});
+  root.insert("tls",
+              toml::table{{"fault", std::string(TlsFaultName(tls.fault))},
+                          {"point", std::string(TlsFaultPointName(tls.point))},
+                          {"alert", static_cast<std::int64_t>(tls.alert)}});
   toml::table steps;
   for (std::size_t i = 0; i < kStepCount; ++i) {
     const Step step = static_cast<Step>(i);
@@ -220,10 +221,9 @@ std::string SerializeScript(const ScriptFile& file) {
   if (!file.mutations.empty()) {
     toml::array records;
     for (const Mutation& m : file.mutations) {
-      records.push_back(
-          toml::table{{"kind", std::string(MutationName(m.kind))},
-                      {"step", std::string(StepName(m.step))},
-                      {"seed", HexSeed(m.seed)}});
+      records.push_back(toml::table{{"kind", std::string(MutationName(m.kind))},
+                                    {"step", std::string(StepName(m.step))},
+                                    {"seed", HexSeed(m.seed)}});
     }
     root.insert("mutations", std::move(records));
   }
@@ -236,25 +236,23 @@ absl::StatusOr<ScriptFile> ParseScript(std::string_view text,
                                        std::string_view source_name) {
   const Reader r(source_name);
   if (text.size() > kMaxScriptTextBytes) {
-    return r.Fail(nullptr, Cat("larger than ", kMaxScriptTextBytes,
-                                        " bytes"));
+    return r.Fail(nullptr, Cat("larger than ", kMaxScriptTextBytes, " bytes"));
   }
   toml::table root;
   try {
     root = toml::parse(text, source_name);
   } catch (const toml::parse_error& error) {
     const toml::source_position p = error.source().begin;
-    return absl::InvalidArgumentError(Cat(
-        text::SanitizeText(source_name), ":", p.line, ":", p.column,
-        ": cannot parse: ", text::SanitizeText(error.description())));
+    return absl::InvalidArgumentError(
+        Cat(text::SanitizeText(source_name), ":", p.line, ":", p.column,
+            ": cannot parse: ", text::SanitizeText(error.description())));
   }
   GAUNTLET_RETURN_IF_ERROR(
       r.OnlyKeys(root, "the file", {"format", "tls", "steps", "mutations"}));
   GAUNTLET_ASSIGN_OR_RETURN(std::string_view format,
                             r.String(root, "format", "the file"));
   if (format != kFormat) {
-    return r.Fail(root.get("format"),
-                  Cat("format must be \"", kFormat, "\""));
+    return r.Fail(root.get("format"), Cat("format must be \"", kFormat, "\""));
   }
   ScriptFile file;
   if (const toml::node* tls = root.get("tls")) {
@@ -266,12 +264,12 @@ absl::StatusOr<ScriptFile> ParseScript(std::string_view text,
     for (const auto& [key, node] : *steps->as_table()) {
       const std::optional<Step> step = StepFromName(key.str());
       if (!step) {
-        return r.Fail(&node, Cat("unknown step '",
-                                          text::SanitizeText(key.str()), "'"));
+        return r.Fail(
+            &node, Cat("unknown step '", text::SanitizeText(key.str()), "'"));
       }
       if (!node.is_table()) return r.Fail(&node, "a step must be a table");
-      GAUNTLET_RETURN_IF_ERROR(ReadStep(r, *node.as_table(), key.str(),
-                                        &file.script.step(*step)));
+      GAUNTLET_RETURN_IF_ERROR(
+          ReadStep(r, *node.as_table(), key.str(), &file.script.step(*step)));
     }
   }
   if (const toml::node* records = root.get("mutations")) {
@@ -280,8 +278,8 @@ absl::StatusOr<ScriptFile> ParseScript(std::string_view text,
       return r.Fail(records, "mutations must be an array of tables");
     }
     if (array->size() > kMaxMutationRecords) {
-      return r.Fail(records, Cat("more than ", kMaxMutationRecords,
-                                          " mutations"));
+      return r.Fail(records,
+                    Cat("more than ", kMaxMutationRecords, " mutations"));
     }
     for (const toml::node& node : *array) {
       Mutation m;

@@ -14,8 +14,8 @@ constexpr std::array<std::string_view, kStepCount> kStepNames = {
     "auth",     "mail", "rcpt", "data",     "final",          "quit"};
 
 constexpr std::array<std::string_view, 7> kFaultNames = {
-    "none", "close", "reset", "alert", "truncated-record", "plaintext",
-    "stall"};
+    "none",      "close", "reset", "alert", "truncated-record",
+    "plaintext", "stall"};
 
 constexpr std::array<std::string_view, 3> kPointNames = {
     "before-server-hello", "after-server-hello", "after-handshake"};
@@ -85,8 +85,7 @@ void ClampToLimits(ServerScript* script) {
     g.delay_ms = std::min(g.delay_ms, kMaxDelayMs);
     g.delayed_segments = std::min(g.delayed_segments, kMaxDelayedSegments);
     if (g.delay_ms == 0) g.delayed_segments = 0;
-    g.segment_bytes =
-        std::min<std::uint32_t>(g.segment_bytes, kMaxStepBytes);
+    g.segment_bytes = std::min<std::uint32_t>(g.segment_bytes, kMaxStepBytes);
   }
 }
 

@@ -38,18 +38,18 @@ inline constexpr std::uint32_t kMaxDelayedSegments = 16;
 
 // The steps of a session, in the order a client meets them.
 enum class Step : std::uint8_t {
-  kGreeting,          // on connect
-  kEhloReply,         // to EHLO, before TLS
-  kHeloReply,         // to HELO, before TLS
-  kStarttlsReply,     // to STARTTLS
-  kAfterStarttls,     // glued after the STARTTLS reply, before the handshake
-  kTlsEhloReply,      // to EHLO inside TLS
-  kAuthReply,         // to AUTH, inside TLS
-  kMailReply,         // to MAIL FROM
-  kRcptReply,         // to RCPT TO
-  kDataReply,         // to DATA
-  kFinalReply,        // after the message's terminating "."
-  kQuitReply,         // to QUIT
+  kGreeting,       // on connect
+  kEhloReply,      // to EHLO, before TLS
+  kHeloReply,      // to HELO, before TLS
+  kStarttlsReply,  // to STARTTLS
+  kAfterStarttls,  // glued after the STARTTLS reply, before the handshake
+  kTlsEhloReply,   // to EHLO inside TLS
+  kAuthReply,      // to AUTH, inside TLS
+  kMailReply,      // to MAIL FROM
+  kRcptReply,      // to RCPT TO
+  kDataReply,      // to DATA
+  kFinalReply,     // after the message's terminating "."
+  kQuitReply,      // to QUIT
 };
 inline constexpr std::size_t kStepCount = 12;
 

@@ -67,7 +67,8 @@ ChildEnd RunChild(const std::vector<std::string>& argv,
     }
     if (!replaced) env_strings.push_back(entry);
   }
-  for (const auto& [name, value] : env) env_strings.push_back(name + "=" + value);
+  for (const auto& [name, value] : env)
+    env_strings.push_back(name + "=" + value);
   std::vector<char*> envp, args;
   for (std::string& s : env_strings) envp.push_back(s.data());
   envp.push_back(nullptr);
@@ -80,8 +81,8 @@ ChildEnd RunChild(const std::vector<std::string>& argv,
   posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
   posix_spawn_file_actions_adddup2(&actions, err_fd, 2);
   pid_t pid = 0;
-  const int rc = posix_spawn(&pid, args[0], &actions, nullptr, args.data(),
-                             envp.data());
+  const int rc =
+      posix_spawn(&pid, args[0], &actions, nullptr, args.data(), envp.data());
   posix_spawn_file_actions_destroy(&actions);
   if (rc != 0) {
     ADD_FAILURE() << "cannot run " << argv[0];
@@ -97,8 +98,8 @@ ChildEnd RunChild(const std::vector<std::string>& argv,
     if (left.count() <= 0) break;
     // Wakes on the child's exit, or every 50 ms to look at its CPU time.
     pollfd p{pidfd, POLLIN, 0};
-    const int ready = poll(&p, 1, static_cast<int>(std::min<long long>(
-                                      left.count(), 50)));
+    const int ready =
+        poll(&p, 1, static_cast<int>(std::min<long long>(left.count(), 50)));
     if (ready == 1) {
       done = true;
       break;

@@ -30,11 +30,11 @@ struct ChildEnd {
 // /dev/null and stderr captured. Returns when it ends, when its CPU time
 // passes `cpu_limit` (then it is killed and still_running is set: it was
 // spinning), or at `deadline` (killed, still_running).
-ChildEnd RunChild(const std::vector<std::string>& argv,
-                  const std::vector<std::pair<std::string, std::string>>& env,
-                  std::chrono::milliseconds deadline,
-                  std::chrono::milliseconds cpu_limit =
-                      std::chrono::milliseconds::max());
+ChildEnd RunChild(
+    const std::vector<std::string>& argv,
+    const std::vector<std::pair<std::string, std::string>>& env,
+    std::chrono::milliseconds deadline,
+    std::chrono::milliseconds cpu_limit = std::chrono::milliseconds::max());
 
 }  // namespace gauntlet::fuzzing_test
 

@@ -22,10 +22,10 @@ namespace gauntlet::fuzz {
 namespace {
 
 TEST(CoverageBucketsTest, AflBuckets) {
-  const std::uint8_t expected[][2] = {{0, 0},   {1, 1},   {2, 2},   {3, 4},
-                                      {4, 8},   {7, 8},   {8, 16},  {15, 16},
-                                      {16, 32}, {31, 32}, {32, 64}, {127, 64},
-                                      {128, 128}, {255, 128}};
+  const std::uint8_t expected[][2] = {
+      {0, 0},   {1, 1},    {2, 2},     {3, 4},    {4, 8},
+      {7, 8},   {8, 16},   {15, 16},   {16, 32},  {31, 32},
+      {32, 64}, {127, 64}, {128, 128}, {255, 128}};
   for (const auto& [hits, bucket] : expected) {
     EXPECT_EQ(BucketOf(hits), bucket) << int{hits};
   }
@@ -68,10 +68,20 @@ bool SegmentExists(int id) {
 }
 
 std::vector<std::string> ClientArgs(int port) {
-  return {PLANTED_CLIENT_AFL, "--host",   "localhost",    "--addr",
-          "127.0.0.1",        "--port",   std::to_string(port),
-          "--ca-file",        "/nonexistent-ca.pem", "--from",
-          "a@client.test",    "--to",     "b@server.test", "--message-file",
+  return {PLANTED_CLIENT_AFL,
+          "--host",
+          "localhost",
+          "--addr",
+          "127.0.0.1",
+          "--port",
+          std::to_string(port),
+          "--ca-file",
+          "/nonexistent-ca.pem",
+          "--from",
+          "a@client.test",
+          "--to",
+          "b@server.test",
+          "--message-file",
           "/dev/null"};
 }
 
@@ -118,8 +128,7 @@ TEST(CoverageMapTest, InstrumentedClientReportsItsEdges) {
     const std::size_t after_first = virgin.edges_covered();
 
     // The same script again reaches nothing new.
-    const VirginMap::NewCoverage again =
-        RunOnce(**map, virgin, no_starttls, 4);
+    const VirginMap::NewCoverage again = RunOnce(**map, virgin, no_starttls, 4);
     EXPECT_FALSE(again.any()) << again.new_edges << " new edges, "
                               << again.new_buckets << " new buckets";
 

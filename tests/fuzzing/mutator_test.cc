@@ -12,9 +12,9 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_split.h"
-#include "gtest/gtest.h"
 #include "fuzzing/prng.h"
 #include "fuzzing/server_script.h"
+#include "gtest/gtest.h"
 
 namespace gauntlet::fuzzing {
 namespace {
@@ -214,11 +214,9 @@ TEST(MutationKindsTest, Bytes) {
   ForSeeds(MutationKind::kEightBit, Step::kEhloReply,
            [](const StepBytes&, const StepBytes& after, const ServerScript&,
               std::uint64_t) {
-             EXPECT_TRUE(std::any_of(after.bytes.begin(), after.bytes.end(),
-                                     [](char c) {
-                                       return static_cast<unsigned char>(c) >=
-                                              0x80;
-                                     }));
+             EXPECT_TRUE(std::any_of(
+                 after.bytes.begin(), after.bytes.end(),
+                 [](char c) { return static_cast<unsigned char>(c) >= 0x80; }));
            });
   ForSeeds(MutationKind::kGlueBytes, Step::kStarttlsReply,
            [](const StepBytes& before, const StepBytes& after,
@@ -227,11 +225,10 @@ TEST(MutationKindsTest, Bytes) {
              EXPECT_TRUE(absl::StartsWith(after.bytes, before.bytes));
              EXPECT_GT(after.bytes.size(), before.bytes.size());
            });
-  ForSeeds(MutationKind::kHavoc, Step::kEhloReply,
-           [](const StepBytes& before, const StepBytes& after,
-              const ServerScript&, std::uint64_t) {
-             EXPECT_NE(after.bytes, before.bytes);
-           });
+  ForSeeds(
+      MutationKind::kHavoc, Step::kEhloReply,
+      [](const StepBytes& before, const StepBytes& after, const ServerScript&,
+         std::uint64_t) { EXPECT_NE(after.bytes, before.bytes); });
 }
 
 TEST(MutationKindsTest, Capabilities) {
@@ -285,7 +282,8 @@ TEST(MutationKindsTest, SegmentsDelaysAndTls) {
 TEST(MutatorTest, EveryKindIsDrawnAndNamed) {
   Mutator m(99);
   std::vector<int> seen(kMutationKindCount, 0);
-  for (int i = 0; i < 5000; ++i) ++seen[static_cast<std::size_t>(m.Draw().kind)];
+  for (int i = 0; i < 5000; ++i)
+    ++seen[static_cast<std::size_t>(m.Draw().kind)];
   for (std::size_t k = 0; k < kMutationKindCount; ++k) {
     const MutationKind kind = static_cast<MutationKind>(k);
     EXPECT_GT(seen[k], 0) << MutationName(kind);
@@ -300,8 +298,8 @@ TEST(MutatorTest, SizeCapsHoldUnderRepeatedGrowth) {
   ServerScript s = GoodServerScript();
   Prng rng(5);
   static constexpr MutationKind kGrowth[] = {
-      MutationKind::kLongLine, MutationKind::kManyLines,
-      MutationKind::kGlueBytes, MutationKind::kAuthMechanisms,
+      MutationKind::kLongLine,      MutationKind::kManyLines,
+      MutationKind::kGlueBytes,     MutationKind::kAuthMechanisms,
       MutationKind::kDuplicateLine, MutationKind::kHavoc,
       MutationKind::kDelay};
   for (int i = 0; i < 80; ++i) {

@@ -28,12 +28,23 @@ constexpr char kGreeting[] = "220 mx.test ESMTP\r\n";
 // The client pointed at a ScriptServer; the CA file is only read at
 // STARTTLS, which these scripts never reach.
 std::vector<std::string> ClientArgs(int port, const std::string& bug) {
-  std::vector<std::string> argv = {
-      PLANTED_CLIENT_ASAN, "--host",   "localhost",  "--addr",
-      "127.0.0.1",         "--port",   std::to_string(port),
-      "--ca-file",         "/nonexistent-ca.pem",    "--from",
-      "a@client.test",     "--to",     "b@server.test",
-      "--message-file",    "/dev/null", "--timeout-ms", "5000"};
+  std::vector<std::string> argv = {PLANTED_CLIENT_ASAN,
+                                   "--host",
+                                   "localhost",
+                                   "--addr",
+                                   "127.0.0.1",
+                                   "--port",
+                                   std::to_string(port),
+                                   "--ca-file",
+                                   "/nonexistent-ca.pem",
+                                   "--from",
+                                   "a@client.test",
+                                   "--to",
+                                   "b@server.test",
+                                   "--message-file",
+                                   "/dev/null",
+                                   "--timeout-ms",
+                                   "5000"};
   if (!bug.empty()) {
     argv.push_back("--bug");
     argv.push_back(bug);
@@ -47,9 +58,9 @@ const std::vector<std::pair<std::string, std::string>> kSanitizerEnv = {
     {"ASAN_OPTIONS", "abort_on_error=1:detect_leaks=1"},
     {"UBSAN_OPTIONS", "print_stacktrace=1:halt_on_error=1:abort_on_error=1"}};
 
-ChildEnd RunScript(const std::vector<std::string>& replies, const std::string& bug,
-             std::chrono::milliseconds cpu_limit =
-                 std::chrono::milliseconds::max()) {
+ChildEnd RunScript(
+    const std::vector<std::string>& replies, const std::string& bug,
+    std::chrono::milliseconds cpu_limit = std::chrono::milliseconds::max()) {
   ScriptServer server(replies);
   ChildEnd end = RunChild(ClientArgs(server.port(), bug), kSanitizerEnv,
                           std::chrono::seconds(20), cpu_limit);
@@ -58,9 +69,8 @@ ChildEnd RunScript(const std::vector<std::string>& replies, const std::string& b
 }
 
 const std::vector<std::string> LongCapability() {
-  return {kGreeting,
-          "250-mx.test\r\n250-X-" + std::string(300, 'A') +
-              "\r\n250 STARTTLS\r\n"};
+  return {kGreeting, "250-mx.test\r\n250-X-" + std::string(300, 'A') +
+                         "\r\n250 STARTTLS\r\n"};
 }
 
 TEST(PlantedClientTest, StackOverflowOnLongCapabilityLine) {
@@ -99,8 +109,8 @@ TEST(PlantedClientTest, BusyLoopOnContinuationLineThatNeverEnds) {
   const std::vector<std::string> script = {"220-mx.test\r\n"};
   // Spinning: a second of CPU time (a waiting client uses next to none),
   // reached long before the 20 s deadline and the client's 5 s timeout.
-  const ChildEnd bad =
-      RunScript(script, "endless-continuation", std::chrono::milliseconds(1000));
+  const ChildEnd bad = RunScript(script, "endless-continuation",
+                                 std::chrono::milliseconds(1000));
   EXPECT_TRUE(bad.still_running) << bad.err;
   EXPECT_GE(bad.cpu.count(), 1000);
 
@@ -126,9 +136,9 @@ std::string Template(const std::string& bug) {
 std::map<std::string, std::string> RunCatalog(
     const std::string& bug, const std::vector<std::string>& filters) {
   e2e::TempDir dir;
-  std::vector<std::string> args = {"run", "--client", Template(bug), "-j",
-                                   "2",   "--timeout", "5s",       "--json",
-                                   dir.File("report.json")};
+  std::vector<std::string> args = {"run", "--client", Template(bug),
+                                   "-j",  "2",        "--timeout",
+                                   "5s",  "--json",   dir.File("report.json")};
   for (const std::string& f : filters) {
     args.push_back("--filter");
     args.push_back(f);
@@ -143,7 +153,8 @@ std::map<std::string, std::string> RunCatalog(
   return verdicts;
 }
 
-TEST(PlantedClientCatalogTest, SecureBuildPassesStrippingCertificateAndInjection) {
+TEST(PlantedClientCatalogTest,
+     SecureBuildPassesStrippingCertificateAndInjection) {
   const std::map<std::string, std::string> verdicts = RunCatalog(
       "", {"strip/*", "inject/*", "cert/self-signed", "cert/wrong-host",
            "cert/expired", "cert/rsa-1024", "cert/sha1-signature",

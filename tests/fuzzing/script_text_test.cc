@@ -7,10 +7,10 @@
 #include <vector>
 
 #include "absl/strings/match.h"
-#include "gmock/gmock.h"
-#include "gtest/gtest.h"
 #include "fuzzing/mutator.h"
 #include "fuzzing/server_script.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
 
 namespace gauntlet::fuzzing {
 namespace {
@@ -72,29 +72,33 @@ void ExpectError(const std::string& text, const std::string& where,
 TEST(ScriptTextTest, ErrorsNameLineAndColumn) {
   const std::string head = "format = \"gauntlet-server-script/1\"\n";
   ExpectError("format = \"other/1\"\n", "bad.toml:1:", "format must be");
-  ExpectError(head + "[steps.hello]\nbytes = \"\"\n", "bad.toml:2:",
-              "unknown step 'hello'");
-  ExpectError(head + "[steps.ehlo]\nbytes = \"\\\\q\"\n", "bad.toml:3:",
-              "starts no escape");
+  ExpectError(head + "[steps.hello]\nbytes = \"\"\n",
+              "bad.toml:2:", "unknown step 'hello'");
+  ExpectError(head + "[steps.ehlo]\nbytes = \"\\\\q\"\n",
+              "bad.toml:3:", "starts no escape");
   ExpectError(head + "[steps.ehlo]\nbytes = \"\"\ndelay_ms = 999999\n",
               "bad.toml:4:", "delay_ms must be an integer from 0 to 2000");
   ExpectError(head + "[steps.ehlo]\nbytes = \"\"\nsegment_bytes = -1\n",
               "bad.toml:4:", "segment_bytes");
-  ExpectError(head + "[tls]\nfault = \"explode\"\npoint = \"after-handshake\"\n",
-              "bad.toml:3:", "unknown fault");
-  ExpectError(head + "[[mutations]]\nkind = \"split-line\"\nstep = \"ehlo\"\n"
-                     "seed = \"12\"\n",
+  ExpectError(
+      head + "[tls]\nfault = \"explode\"\npoint = \"after-handshake\"\n",
+      "bad.toml:3:", "unknown fault");
+  ExpectError(head +
+                  "[[mutations]]\nkind = \"split-line\"\nstep = \"ehlo\"\n"
+                  "seed = \"12\"\n",
               "bad.toml:5:", "mutations.seed");
-  ExpectError(head + "[[mutations]]\nkind = \"explode\"\nstep = \"ehlo\"\n"
-                     "seed = \"0x1\"\n",
+  ExpectError(head +
+                  "[[mutations]]\nkind = \"explode\"\nstep = \"ehlo\"\n"
+                  "seed = \"0x1\"\n",
               "bad.toml:3:", "unknown mutation");
   ExpectError(head + "colour = 1\n", "bad.toml:2:", "unknown key 'colour'");
   ExpectError("format = \n", "bad.toml:1:", "cannot parse");
 }
 
 TEST(ScriptTextTest, OversizedStepAndTextAreRefused) {
-  std::string text = "format = \"gauntlet-server-script/1\"\n[steps.ehlo]\n"
-                     "bytes = \"";
+  std::string text =
+      "format = \"gauntlet-server-script/1\"\n[steps.ehlo]\n"
+      "bytes = \"";
   text.append(kMaxStepBytes + 1, 'A');
   text += "\"\n";
   ExpectError(text, "bad.toml:3:", "more than the cap");
