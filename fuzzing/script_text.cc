@@ -15,6 +15,7 @@
 #include "common/status_macros.h"
 #include "common/string_view.h"
 #include "common/text_escape.h"
+#include "common/toml_reader.h"
 #include "toml++/toml.h"
 
 namespace gauntlet::fuzzing {
@@ -59,9 +60,8 @@ class Reader {
       return absl::InvalidArgumentError(
           Cat(text::SanitizeText(source_), ": ", what));
     }
-    const toml::source_position p = at->source().begin;
-    return absl::InvalidArgumentError(Cat(text::SanitizeText(source_), ":",
-                                          p.line, ":", p.column, ": ", what));
+    return absl::InvalidArgumentError(text::SanitizeText(
+        Cat(toml_reader::TomlLocation(source_, at->source()), ": ", what)));
   }
 
   // Every key of `table` must be in `known`.
@@ -235,18 +235,10 @@ std::string SerializeScript(const ScriptFile& file) {
 absl::StatusOr<ScriptFile> ParseScript(std::string_view text,
                                        std::string_view source_name) {
   const Reader r(source_name);
-  if (text.size() > kMaxScriptTextBytes) {
-    return r.Fail(nullptr, Cat("larger than ", kMaxScriptTextBytes, " bytes"));
-  }
-  toml::table root;
-  try {
-    root = toml::parse(text, source_name);
-  } catch (const toml::parse_error& error) {
-    const toml::source_position p = error.source().begin;
-    return absl::InvalidArgumentError(
-        Cat(text::SanitizeText(source_name), ":", p.line, ":", p.column,
-            ": cannot parse: ", text::SanitizeText(error.description())));
-  }
+  GAUNTLET_ASSIGN_OR_RETURN(
+      const toml::table root,
+      toml_reader::ParseToml(text, source_name, kMaxScriptTextBytes,
+                             "server script"));
   GAUNTLET_RETURN_IF_ERROR(
       r.OnlyKeys(root, "the file", {"format", "tls", "steps", "mutations"}));
   GAUNTLET_ASSIGN_OR_RETURN(std::string_view format,

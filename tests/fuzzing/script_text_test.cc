@@ -92,7 +92,7 @@ TEST(ScriptTextTest, ErrorsNameLineAndColumn) {
                   "seed = \"0x1\"\n",
               "bad.toml:3:", "unknown mutation");
   ExpectError(head + "colour = 1\n", "bad.toml:2:", "unknown key 'colour'");
-  ExpectError("format = \n", "bad.toml:1:", "cannot parse");
+  ExpectError("format = \n", "bad.toml:1:", "invalid TOML");
 }
 
 TEST(ScriptTextTest, OversizedStepAndTextAreRefused) {
