@@ -49,14 +49,15 @@ absl::StatusOr<std::chrono::milliseconds> ParseTimeout(const std::string& text) 
     }
     if (used == 0 || used != text.size()) {
       return absl::InvalidArgumentError(absl::StrCat(
-          "--timeout ", text, ": expected a duration such as 10s or 500ms"));
+          "--timeout ", Safe(text),
+          ": expected a duration such as 10s or 500ms"));
     }
     d = absl::Seconds(seconds);
   }
   const int64_t ms = absl::ToInt64Milliseconds(d);
   if (ms < 100 || ms > 3'600'000) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "--timeout ", text, ": must be between 100ms and 1h"));
+        "--timeout ", Safe(text), ": must be between 100ms and 1h"));
   }
   return std::chrono::milliseconds(ms);
 }

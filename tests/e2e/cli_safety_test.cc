@@ -270,6 +270,13 @@ TEST(CliSafety, UserInputInErrorsIsEscaped) {
   Invocation filter = Gauntlet({"list", "--filter", "x\x1b[2J"});
   EXPECT_EQ(filter.exit_code, 2);
   EXPECT_EQ(FirstControlByte(filter.err), "");
+  // An error message is one line: a value with a line feed in it cannot
+  // forge a second "gauntlet: ..." line.
+  Invocation timeout = Gauntlet({"run", "--timeout", "5s\ngauntlet: all good",
+                                 "--filter", "control/good-tls13-ecdsa"});
+  EXPECT_EQ(timeout.exit_code, 2);
+  EXPECT_THAT(timeout.err, HasSubstr("--timeout 5s\\ngauntlet: all good"));
+  EXPECT_THAT(timeout.err, Not(HasSubstr("\ngauntlet: all good")));
 }
 
 // --- Private files -----------------------------------------------------------
