@@ -136,7 +136,7 @@ TEST(Gate, FailOnLetsALowFailureThroughButStillListsIt) {
       "-j",
       "2",
       "--timeout",
-      "3s"};
+      "20s"};
   Invocation all = RunGauntlet(run);
   EXPECT_EQ(all.exit_code, 1) << all.out << all.err;
   EXPECT_THAT(all.out, HasSubstr("  ✘ cert/common-name-only [low]  "));
@@ -191,7 +191,7 @@ TEST(Gate, BaselineEntryThatDidNotRunIsADifferenceUnlessFilteredOut) {
                                          "-j",
                                          "2",
                                          "--timeout",
-                                         "3s",
+                                         "20s",
                                          "--baseline",
                                          dir.File("b.json")};
   // --filter 'local/*' selects local/gone: it should have run.
@@ -217,7 +217,7 @@ TEST(Gate, BaselineSaysKnownNewAndFixedAndWriteBaselineExits0) {
       "--filter",  "cert/common-name-only",
       "--filter",  "cert/wrong-host",
       "-j",        "2",
-      "--timeout", "3s"};
+      "--timeout", "20s"};
   const std::string flawed = ReferenceClient("--flaw no-hostname-check");
   // Writing the baseline of a client with two failures: the file is the
   // point, so exit 0.
@@ -351,7 +351,7 @@ TEST(Gate, QuietHidesPassesAndTheRecapListsFailures) {
       {"run", "-q", "--client", ReferenceClient("--flaw no-hostname-check"),
        "--filter", "control/good-tls13-ecdsa", "--filter",
        "cert/common-name-only", "--filter", "cert/expired", "-j", "2",
-       "--timeout", "3s", "--report-dir", dir.File("reports"), "--junit",
+       "--timeout", "20s", "--report-dir", dir.File("reports"), "--junit",
        dir.File("j.xml")});
   EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
   EXPECT_THAT(r.out, Not(HasSubstr("✔")));
@@ -453,14 +453,14 @@ TEST(Gate, TerminalShowsWhatIsRunningAndDumbTerminalsGetPlainLines) {
   const std::vector<std::string> args = {
       "run",      "--filter",     "control/good-tls13-ecdsa",
       "--filter", "cert/expired", "-j",
-      "2",        "--timeout",    "4s"};
+      "2",        "--timeout",    "20s"};
   TerminalRun tty = RunWithTerminalStderr(args, "xterm", dir);
   EXPECT_EQ(tty.exit_code, 0) << tty.tty << tty.out;
   // What runs, for how long, of which timeout; never the last one that
   // finished.
   EXPECT_THAT(tty.tty, HasSubstr("[0/2] running: control/good-tls13-ecdsa 0 s "
-                                 "of 4 s"));
-  EXPECT_THAT(tty.tty, HasSubstr("running: cert/expired 0 s of 4 s"));
+                                 "of 20 s"));
+  EXPECT_THAT(tty.tty, HasSubstr("running: cert/expired 0 s of 20 s"));
   // Erased at the end; the results themselves went to stdout.
   EXPECT_THAT(tty.tty, HasSubstr("\r\x1b[K"));
   EXPECT_THAT(tty.out, HasSubstr("  ✔ cert/expired  "));
