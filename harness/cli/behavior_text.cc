@@ -182,8 +182,9 @@ std::vector<std::string> DescribeConnection(const fake::ConnectionBehavior& c) {
     out.push_back("ends every reply line with a bare LF instead of CRLF");
   }
   if (c.keep_open_after_quit) {
-    out.push_back("keeps the connection open after its reply to QUIT and "
-                  "goes on answering commands");
+    out.push_back(
+        "keeps the connection open after its reply to QUIT and "
+        "goes on answering commands");
   }
   return out;
 }

@@ -74,9 +74,8 @@ int RunShow(const ShowOptions& o) {
   }
   if (!s->timeout_reason.empty()) {
     out += "\n" + Bold("Client limit:", color) + " " +
-           (s->timeout.has_value()
-                ? std::to_string(s->timeout->count()) + " ms"
-                : std::string("the run's --timeout")) +
+           (s->timeout.has_value() ? std::to_string(s->timeout->count()) + " ms"
+                                   : std::string("the run's --timeout")) +
            "\n";
     paragraph(s->timeout_reason);
   }

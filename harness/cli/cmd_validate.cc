@@ -4,7 +4,6 @@
 #include <vector>
 
 #include "absl/strings/str_join.h"
-
 #include "harness/cli/cli_common.h"
 #include "harness/cli/commands.h"
 #include "harness/runner/run_outputs.h"

@@ -184,9 +184,10 @@ absl::StatusOr<Catalog> LoadCatalog(const std::vector<std::string>& dirs) {
       continue;
     }
     if (scenarios.size() + loaded->size() > kMaxCatalogScenarios) {
-      return absl::ResourceExhaustedError(absl::StrCat(
-          "more than ", kMaxCatalogScenarios, " scenarios (sweeps expanded) in ",
-          text::SanitizeText(absl::StrJoin(dirs, ", "))));
+      return absl::ResourceExhaustedError(
+          absl::StrCat("more than ", kMaxCatalogScenarios,
+                       " scenarios (sweeps expanded) in ",
+                       text::SanitizeText(absl::StrJoin(dirs, ", "))));
     }
     for (Scenario& s : *loaded) {
       s.catalog_dir = files[i].dir;
@@ -197,10 +198,9 @@ absl::StatusOr<Catalog> LoadCatalog(const std::vector<std::string>& dirs) {
   // id ("sweep/x/421.toml").
   std::vector<const Scenario*> by_id;
   for (const Scenario& s : scenarios) by_id.push_back(&s);
-  std::stable_sort(by_id.begin(), by_id.end(),
-                   [](const Scenario* a, const Scenario* b) {
-                     return a->id < b->id;
-                   });
+  std::stable_sort(
+      by_id.begin(), by_id.end(),
+      [](const Scenario* a, const Scenario* b) { return a->id < b->id; });
   for (std::size_t i = 1; i < by_id.size(); ++i) {
     if (by_id[i]->id == by_id[i - 1]->id) {
       report(text::SanitizeText(absl::StrCat(

@@ -25,8 +25,8 @@ bool IsAuthKeyword(std::string_view capability) {
 
 // The EHLO reply_override that applies in plaintext, if any (the server
 // uses the first that matches, as FindOverride in the responder does).
-const fake::ReplyOverride *
-PlaintextEhloOverride(const fake::ConnectionBehavior &c) {
+const fake::ReplyOverride *PlaintextEhloOverride(
+    const fake::ConnectionBehavior &c) {
   for (const fake::ReplyOverride &o : c.reply_overrides) {
     if (absl::AsciiStrToUpper(ToAbsl(o.verb)) == "EHLO" &&
         o.phase != fake::Phase::kTls) {
@@ -40,39 +40,32 @@ bool WaitProbe(const fake::ConnectionBehavior &c) {
   return c.ignore_ehlo_in_tls || !c.delays.empty();
 }
 
-} // namespace
+}  // namespace
 
 bool OffersAuthInPlaintext(const fake::ConnectionBehavior &c) {
-  if (c.refuse_ehlo)
-    return false;
+  if (c.refuse_ehlo) return false;
   if (const fake::ReplyOverride *o = PlaintextEhloOverride(c)) {
     // Each line "250-KEYWORD" or "250 KEYWORD"; the first names the host.
     bool first = true;
     for (absl::string_view line : absl::StrSplit(o->raw, '\n')) {
       std::string_view text = ToStd(line);
-      if (!text.empty() && text.back() == '\r')
-        text.remove_suffix(1);
-      if (text.empty())
-        continue;
-      if (text.size() < 4 || text.substr(0, 3) != "250")
-        return false;
-      if (!first && IsAuthKeyword(text.substr(4)))
-        return true;
+      if (!text.empty() && text.back() == '\r') text.remove_suffix(1);
+      if (text.empty()) continue;
+      if (text.size() < 4 || text.substr(0, 3) != "250") return false;
+      if (!first && IsAuthKeyword(text.substr(4))) return true;
       first = false;
     }
     return false;
   }
   for (const std::string &capability : c.capabilities) {
-    if (IsAuthKeyword(capability))
-      return true;
+    if (IsAuthKeyword(capability)) return true;
   }
   return false;
 }
 
 bool IsProbe(const Scenario &s) {
   for (const fake::ConnectionBehavior &c : s.server.connections) {
-    if (!c.inject_after_starttls_reply.empty() || WaitProbe(c))
-      return true;
+    if (!c.inject_after_starttls_reply.empty() || WaitProbe(c)) return true;
   }
   return false;
 }
@@ -124,4 +117,4 @@ std::vector<std::string> ScenarioWarnings(const Scenario &s) {
   return out;
 }
 
-} // namespace gauntlet::scenario
+}  // namespace gauntlet::scenario

@@ -38,6 +38,6 @@ bool IsProbe(const Scenario &s);
 //  - a `timeout_ms`, or a wait probe, without a `timeout_reason`.
 std::vector<std::string> ScenarioWarnings(const Scenario &s);
 
-} // namespace gauntlet::scenario
+}  // namespace gauntlet::scenario
 
-#endif // GAUNTLET_HARNESS_SCENARIO_LINT_H_
+#endif  // GAUNTLET_HARNESS_SCENARIO_LINT_H_

@@ -41,10 +41,9 @@ namespace {
 // Keys allowed at each level; anything else is a typo the author must hear
 // about (a misspelt switch would otherwise silently test the default).
 constexpr std::array<std::string_view, 14> kTopKeys = {
-    "id",         "title",          "description", "references",
-    "tags",       "severity",       "kind",        "timeout_ms",
-    "expect",     "server",         "probe",       "timeout_reason",
-    "no_auth_reason", "sweep"};
+    "id",       "title",          "description",    "references", "tags",
+    "severity", "kind",           "timeout_ms",     "expect",     "server",
+    "probe",    "timeout_reason", "no_auth_reason", "sweep"};
 constexpr std::array<std::string_view, 2> kSweepKeys = {"variable", "values"};
 constexpr std::array<std::string_view, 3> kServerKeys = {
     "max_connections", "idle_timeout_ms", "connection"};
@@ -698,11 +697,10 @@ absl::StatusOr<Scenario> ParseDocument(const Reader& r,
       NamesOf<ScenarioKind>(AllScenarioKinds(), ScenarioKindName);
   const bool kind_known = r.Keep(r.GetEnum<ScenarioKind>(
       root, "kind", "kind", ScenarioKindFromName, kinds, true, &s.kind));
-  r.Keep(r.GetString(root, "timeout_reason", "timeout_reason",
-                     kMaxReasonBytes, Text::kMultiLine, false,
-                     &s.timeout_reason));
-  r.Keep(r.GetString(root, "no_auth_reason", "no_auth_reason",
-                     kMaxReasonBytes, Text::kLine, false, &s.no_auth_reason));
+  r.Keep(r.GetString(root, "timeout_reason", "timeout_reason", kMaxReasonBytes,
+                     Text::kMultiLine, false, &s.timeout_reason));
+  r.Keep(r.GetString(root, "no_auth_reason", "no_auth_reason", kMaxReasonBytes,
+                     Text::kLine, false, &s.no_auth_reason));
   r.Keep(r.GetString(root, "probe", "probe", kMaxProbeBytes, Text::kMultiLine,
                      false, &s.probe));
   if (root.contains("timeout_ms")) {
@@ -728,9 +726,8 @@ absl::StatusOr<Scenario> ParseDocument(const Reader& r,
     if (!server->is_table()) {
       r.Keep(r.WrongType(*server, "server", "a table ([server])"));
     } else {
-      ParseServer(r, *server->as_table(), kind_known &&
-                                              s.kind == ScenarioKind::kAttack,
-                  &s.server);
+      ParseServer(r, *server->as_table(),
+                  kind_known && s.kind == ScenarioKind::kAttack, &s.server);
     }
   }
   // An attack without [[server.connection]] is the attacker's default
@@ -788,22 +785,24 @@ bool ParseSweep(const Reader& r, const toml::node& node, Sweep* out) {
   } else {
     ok = false;
   }
-  if (r.Keep(r.GetStringArray(table, "values", "sweep.values",
-                              kMaxSweepValues, kMaxSweepValueBytes, Text::kLine,
-                              true, &out->values))) {
+  if (r.Keep(r.GetStringArray(table, "values", "sweep.values", kMaxSweepValues,
+                              kMaxSweepValueBytes, Text::kLine, true,
+                              &out->values))) {
     const toml::array& array = *table.get("values")->as_array();
     if (out->values.empty()) {
       ok = false;
-      r.Keep(r.Fail(array.source(), "sweep.values: expected at least one value"));
+      r.Keep(
+          r.Fail(array.source(), "sweep.values: expected at least one value"));
     }
     for (std::size_t i = 0; i < out->values.size(); ++i) {
       const toml::node& item = *array.get(i);
       if (!IsValidSweepValue(out->values[i])) {
         ok = false;
-        r.Keep(r.Fail(item.source(),
-                      absl::StrFormat("sweep.values[%d]: expected one id "
-                                      "segment [a-z0-9][a-z0-9._-]*, got \"%s\"",
-                                      i, absl::CHexEscape(out->values[i]))));
+        r.Keep(
+            r.Fail(item.source(),
+                   absl::StrFormat("sweep.values[%d]: expected one id "
+                                   "segment [a-z0-9][a-z0-9._-]*, got \"%s\"",
+                                   i, absl::CHexEscape(out->values[i]))));
         continue;
       }
       for (std::size_t j = 0; j < i; ++j) {
@@ -863,7 +862,8 @@ absl::StatusOr<std::vector<Scenario>> ParseWithCheck(
     const toml::node* sweep_node = root.get("sweep");
     if (sweep_node == nullptr) {
       GAUNTLET_ASSIGN_OR_RETURN(
-          Scenario scenario, ParseDocument(reader, root, source_name, check_id));
+          Scenario scenario,
+          ParseDocument(reader, root, source_name, check_id));
       std::vector<Scenario> one;
       one.push_back(std::move(scenario));
       return one;
@@ -875,10 +875,10 @@ absl::StatusOr<std::vector<Scenario>> ParseWithCheck(
     if (const toml::node* title = root.get("title");
         title != nullptr && title->is_string() &&
         title->as_string()->get().find(placeholder) == std::string::npos) {
-      reader.Keep(reader.Fail(
-          title->source(),
-          Cat("title: a sweep's title must contain \"", placeholder,
-              "\" so that every expanded scenario has its own")));
+      reader.Keep(
+          reader.Fail(title->source(),
+                      Cat("title: a sweep's title must contain \"", placeholder,
+                          "\" so that every expanded scenario has its own")));
       return reader.Errors();
     }
     const std::string file_id = RawId(root);
@@ -916,7 +916,8 @@ absl::StatusOr<std::vector<Scenario>> ParseWithCheck(
           }
           if (std::find(seen.begin(), seen.end(), key) != seen.end()) continue;
           seen.push_back(key);
-          if (++error_count <= kMaxErrorsPerFile) errors.push_back(std::string(line));
+          if (++error_count <= kMaxErrorsPerFile)
+            errors.push_back(std::string(line));
         }
         continue;
       }
@@ -979,8 +980,8 @@ bool IdIsTailOf(std::string_view stem, std::string_view id) {
 
 const std::vector<std::string>& AttackPlaintextCapabilities() {
   static const std::vector<std::string>* const kCapabilities = [] {
-    auto* caps = new std::vector<std::string>(
-        fake::ConnectionBehavior().capabilities);
+    auto* caps =
+        new std::vector<std::string>(fake::ConnectionBehavior().capabilities);
     const auto starttls = std::find(caps->begin(), caps->end(), "STARTTLS");
     caps->insert(starttls, "AUTH PLAIN LOGIN");
     return caps;

@@ -121,11 +121,10 @@ TEST(ShippedCatalog, EveryAttackOffersAuthInPlaintextAndEveryControlOnlyInTls) {
     }
   }
   // The scenarios of the two false passes offer it now.
-  for (const char* id :
-       {"cert/expired", "tls/tls11-only", "strip/starttls-454",
-        "retry/same-connection-after-unknown-root",
-        "retry/same-connection-after-tls11-only",
-        "retry/same-connection-after-garbage-server-hello"}) {
+  for (const char* id : {"cert/expired", "tls/tls11-only", "strip/starttls-454",
+                         "retry/same-connection-after-unknown-root",
+                         "retry/same-connection-after-tls11-only",
+                         "retry/same-connection-after-garbage-server-hello"}) {
     const Scenario* s = Shipped().Find(id);
     ASSERT_NE(s, nullptr) << id;
     EXPECT_TRUE(s->no_auth_reason.empty()) << id;
@@ -151,18 +150,18 @@ TEST(ShippedCatalog, EveryFailedHandshakeIsFollowedByTheLingerPhase) {
 }
 
 TEST(ShippedCatalog, SweepsCoverTheUsenix2021ReplyCodes) {
-  const std::vector<std::pair<std::string, std::vector<std::string>>> sweeps =
-      {{"sweep/greeting",
-        {"221", "354", "421", "450", "452", "500", "501", "530", "554"}},
-       {"sweep/ehlo",
-        {"421", "450", "451", "452", "454", "500", "501", "502", "503", "504",
-         "530", "550", "554"}},
-       {"sweep/helo-after-ehlo-500",
-        {"220", "221", "354", "421", "500", "501", "530"}},
-       {"sweep/rset-after-ehlo-500",
-        {"220", "221", "354", "421", "500", "501", "530"}},
-       {"sweep/quit-after-greeting-500",
-        {"220", "221", "354", "421", "500", "501", "530"}}};
+  const std::vector<std::pair<std::string, std::vector<std::string>>> sweeps = {
+      {"sweep/greeting",
+       {"221", "354", "421", "450", "452", "500", "501", "530", "554"}},
+      {"sweep/ehlo",
+       {"421", "450", "451", "452", "454", "500", "501", "502", "503", "504",
+        "530", "550", "554"}},
+      {"sweep/helo-after-ehlo-500",
+       {"220", "221", "354", "421", "500", "501", "530"}},
+      {"sweep/rset-after-ehlo-500",
+       {"220", "221", "354", "421", "500", "501", "530"}},
+      {"sweep/quit-after-greeting-500",
+       {"220", "221", "354", "421", "500", "501", "530"}}};
   for (const auto& [file, codes] : sweeps) {
     EXPECT_EQ(Shipped().Filter({file + "/*"}).size(), codes.size()) << file;
     for (const std::string& code : codes) {
@@ -173,8 +172,9 @@ TEST(ShippedCatalog, SweepsCoverTheUsenix2021ReplyCodes) {
     }
   }
   // The odd code is on the wire: in the greeting, or in the reply override.
-  EXPECT_EQ(Shipped().Find("sweep/greeting/554")->server.connections[0].greeting,
-            "554 mx.gauntlet.test unexpected greeting (554)\r\n");
+  EXPECT_EQ(
+      Shipped().Find("sweep/greeting/554")->server.connections[0].greeting,
+      "554 mx.gauntlet.test unexpected greeting (554)\r\n");
   const Scenario* quit = Shipped().Find("sweep/quit-after-greeting-500/354");
   EXPECT_TRUE(quit->server.connections[0].keep_open_after_quit);
   EXPECT_EQ(quit->server.connections[0].reply_overrides[0].raw.substr(0, 4),

@@ -74,10 +74,10 @@ TEST(ScenarioWarnings, AnAttackWithoutAuthInPlaintextNeedsAReason) {
                                       "EHLO reply of server.connection[1] "
                                       "offers no AUTH"));
   EXPECT_THAT(warnings[0], HasSubstr("no_auth_reason"));
-  EXPECT_THAT(ScenarioWarnings(Parse(
-                  "no_auth_reason = \"a client without credentials\"\n" +
-                  strip)),
-              IsEmpty());
+  EXPECT_THAT(
+      ScenarioWarnings(
+          Parse("no_auth_reason = \"a client without credentials\"\n" + strip)),
+      IsEmpty());
   EXPECT_THAT(ScenarioWarnings(Parse("[[server.connection]]\n"
                                      "refuse_ehlo = true\n")),
               ElementsAre(HasSubstr("server.connection[0] offers no AUTH")));

@@ -138,14 +138,15 @@ TEST(ParseScenarios, ASweepExpandsToOneScenarioPerValue) {
   // that table).
   std::string text(kHeader);
   text.replace(text.find("A title"), 7, "Greeting {code}");
-  text += "no_auth_reason = \"greeting {code}\"\n"
-          "[sweep]\nvariable = \"code\"\nvalues = [\"421\", \"450\", \"554\"]\n"
-          "[[server.connection]]\n"
-          "greeting = \"{code} no\\r\\n\"\n"
-          "capabilities = [\"X-{code}\", \"STARTTLS\"]\n"
-          "[[server.connection.reply_override]]\n"
-          "verb = \"HELO\"\n"
-          "raw = \"{code} {code} {other}\\r\\n\"\n";
+  text +=
+      "no_auth_reason = \"greeting {code}\"\n"
+      "[sweep]\nvariable = \"code\"\nvalues = [\"421\", \"450\", \"554\"]\n"
+      "[[server.connection]]\n"
+      "greeting = \"{code} no\\r\\n\"\n"
+      "capabilities = [\"X-{code}\", \"STARTTLS\"]\n"
+      "[[server.connection.reply_override]]\n"
+      "verb = \"HELO\"\n"
+      "raw = \"{code} {code} {other}\\r\\n\"\n";
   auto parsed = ParseScenarios(text, "t.toml", "t/x");
   ASSERT_TRUE(parsed.ok()) << parsed.status();
   ASSERT_EQ(parsed->size(), 3u);
@@ -195,7 +196,8 @@ TEST(ParseScenarios, AnErrorInOneExpansionNamesItsIdAndPosition) {
 TEST(ParseScenarios, AnErrorCommonToEveryExpansionIsReportedOnce) {
   std::string text(kHeader);
   text.replace(text.find("A title"), 7, "Greeting {code}");
-  text += "severty = 1\n[sweep]\nvariable = \"code\"\nvalues = [\"1\", \"2\"]\n";
+  text +=
+      "severty = 1\n[sweep]\nvariable = \"code\"\nvalues = [\"1\", \"2\"]\n";
   const auto parsed = ParseScenarios(text, "t.toml");
   ASSERT_FALSE(parsed.ok());
   const std::vector<std::string> lines =
@@ -209,10 +211,10 @@ TEST(ParseScenarios, TheSweepTableIsChecked) {
   // The title must tell the expansions apart.
   std::string no_placeholder = Sweep("");
   no_placeholder.replace(no_placeholder.find("{code}"), 6, "x");
-  EXPECT_THAT(std::string(
-                  ParseScenarios(no_placeholder, "t.toml").status().message()),
-              HasSubstr("t.toml:2:9: title: a sweep's title must contain "
-                        "\"{code}\""));
+  EXPECT_THAT(
+      std::string(ParseScenarios(no_placeholder, "t.toml").status().message()),
+      HasSubstr("t.toml:2:9: title: a sweep's title must contain "
+                "\"{code}\""));
   auto error = [](const std::string& text) {
     auto parsed = ParseScenarios(text, "t.toml");
     EXPECT_FALSE(parsed.ok()) << text;
