@@ -273,7 +273,7 @@ TEST(ShippedCatalog, InjectionShapesAreByteExact) {
 
 TEST(ShippedCatalog, InjectionScenariosAreProvable) {
   // An injected AUTH PLAIN is only evidence if the server never offers PLAIN
-  // inside TLS; every injection scenario also explains its proof.
+  // itself; every injection scenario also explains its proof in `probe`.
   std::size_t injection = 0;
   for (const Scenario* s : Shipped().Filter({"injection"})) {
     ++injection;
@@ -286,6 +286,13 @@ TEST(ShippedCatalog, InjectionScenariosAreProvable) {
       for (const std::string& cap : c.tls_capabilities) {
         EXPECT_EQ(cap.find("PLAIN"), std::string::npos)
             << s->id << " offers PLAIN inside TLS: " << cap;
+      }
+      // Nor before TLS: PLAIN stays a value only the injected bytes hold
+      // (the plaintext EHLO offers AUTH LOGIN, which leaks the password).
+      EXPECT_TRUE(OffersAuthInPlaintext(c)) << s->id;
+      for (const std::string& cap : c.capabilities) {
+        EXPECT_EQ(cap.find("PLAIN"), std::string::npos)
+            << s->id << " offers PLAIN before TLS: " << cap;
       }
     }
   }
