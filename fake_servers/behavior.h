@@ -142,6 +142,10 @@ struct ConnectionBehavior {
   std::vector<CommandDelay> delays;
   // Causes the server to end every reply line with a bare LF instead of CRLF.
   bool bare_lf_replies = false;
+  // Causes the server to keep the connection open after its reply to QUIT
+  // and go on answering commands (with an odd reply to QUIT, a client that
+  // carries on instead of closing shows it on the wire).
+  bool keep_open_after_quit = false;
 };
 
 // How the server behaves across the connections of one scenario.

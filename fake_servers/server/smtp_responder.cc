@@ -210,7 +210,7 @@ Response SmtpResponder::Dispatch(const smtp::Command& cmd, Layer layer) {
                     "HELP", layer);
     case Verb::kQuit: {
       Response r = Finish(Reply("QUIT", "221 2.0.0 Bye\r\n"), "QUIT", layer);
-      r.next = Next::kClose;
+      if (!behavior_.keep_open_after_quit) r.next = Next::kClose;
       return r;
     }
     case Verb::kUnknown:

@@ -105,15 +105,21 @@ std::vector<std::string> DescribeConnection(const fake::ConnectionBehavior& c) {
     out.push_back("refuses EHLO with 500 (the client must fall back to HELO, "
                   "which cannot offer STARTTLS)");
   }
-  if (c.capabilities != good.capabilities) {
+  // The capabilities are always listed: they are what a client decides
+  // on (an attack's default differs from the good server's: it offers AUTH
+  // in plaintext too).
+  bool ehlo_overridden = false;
+  for (const fake::ReplyOverride& o : c.reply_overrides) {
+    ehlo_overridden =
+        ehlo_overridden || (o.verb == "EHLO" && o.phase != fake::Phase::kTls);
+  }
+  if (!c.refuse_ehlo && !ehlo_overridden) {
     out.push_back(absl::StrCat(
         "capabilities before TLS: ", Capabilities(c.capabilities),
         HasStarttls(c.capabilities) ? "" : " (no STARTTLS)"));
   }
-  if (c.tls_capabilities != good.tls_capabilities) {
-    out.push_back(absl::StrCat("capabilities inside TLS: ",
-                               Capabilities(c.tls_capabilities)));
-  }
+  out.push_back(absl::StrCat("capabilities inside TLS: ",
+                             Capabilities(c.tls_capabilities)));
   if (c.ignore_ehlo_in_tls) {
     out.push_back("never answers EHLO inside TLS");
   }
@@ -174,6 +180,11 @@ std::vector<std::string> DescribeConnection(const fake::ConnectionBehavior& c) {
   }
   if (c.bare_lf_replies) {
     out.push_back("ends every reply line with a bare LF instead of CRLF");
+  }
+  if (c.keep_open_after_quit) {
+    out.push_back(
+        "keeps the connection open after its reply to QUIT and "
+        "goes on answering commands");
   }
   return out;
 }

@@ -1,9 +1,11 @@
 // A fake server's behaviour in words, for `gauntlet show`.
 //
-// Only the switches that differ from a good server are listed, so a reader
-// sees at once what a scenario changes: "capabilities before TLS:
-// PIPELINING, SIZE 10485760 (no STARTTLS)", "reply to STARTTLS: 502 ...",
-// "after the STARTTLS reply: stay in plaintext". Raw wire bytes are shown
+// The capabilities offered before and inside TLS are always listed (they are
+// what a client decides on: "capabilities before TLS: PIPELINING, SIZE
+// 10485760, ..., AUTH PLAIN LOGIN, STARTTLS"); of the other switches only
+// those that differ from a good server are, so a reader sees at once what a
+// scenario changes: "reply to STARTTLS: 502 ...", "after the STARTTLS
+// reply: stay in plaintext". Raw wire bytes are shown
 // C-escaped ("\r\n"), so the exact bytes stay visible.
 
 #ifndef GAUNTLET_HARNESS_CLI_BEHAVIOR_TEXT_H_

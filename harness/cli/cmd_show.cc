@@ -24,7 +24,8 @@ CLI::App* AddShowCommand(CLI::App& app, ShowOptions& o) {
                   "A directory of your own scenarios (repeatable)");
   cmd->add_flag("--json", o.json,
                 "Print the same facts as JSON (id, title, description, tags, "
-                "severity, kind, references, timeout_ms, expectations, "
+                "severity, kind, references, timeout_ms, timeout_reason, "
+                "probe, no_auth_reason, sweep, expectations, "
                 "server_behaviour, source)");
   cmd->add_flag("--no-color", o.no_color, "Never use colour");
   cmd->footer(
@@ -56,9 +57,32 @@ int RunShow(const ShowOptions& o) {
   if (s->timeout.has_value()) {
     out += "Client timeout: " + std::to_string(s->timeout->count()) + " ms\n";
   }
-  const std::string description = SafeProse(s->description);
-  out += "\n" + description;
-  if (!description.empty() && description.back() != '\n') out += "\n";
+  if (!s->sweep_file_id.empty()) {
+    out += "Sweep: " + Safe(s->sweep_file_id) + " with " +
+           Safe(s->sweep_value) + "\n";
+  }
+  auto paragraph = [&out](const std::string& text) {
+    const std::string safe = SafeProse(text);
+    out += safe;
+    if (!safe.empty() && safe.back() != '\n') out += "\n";
+  };
+  out += "\n";
+  paragraph(s->description);
+  if (!s->probe.empty()) {
+    out += "\n" + Bold("Probe:", color) + "\n";
+    paragraph(s->probe);
+  }
+  if (!s->timeout_reason.empty()) {
+    out += "\n" + Bold("Client limit:", color) + " " +
+           (s->timeout.has_value() ? std::to_string(s->timeout->count()) + " ms"
+                                   : std::string("the run's --timeout")) +
+           "\n";
+    paragraph(s->timeout_reason);
+  }
+  if (!s->no_auth_reason.empty()) {
+    out += "\n" + Bold("No AUTH in plaintext:", color) + " " +
+           Safe(s->no_auth_reason) + "\n";
+  }
   if (!s->references.empty()) {
     out += "\n" + Bold("References:", color) + "\n";
     for (const std::string& r : s->references) out += "  - " + Safe(r) + "\n";

@@ -50,6 +50,13 @@ nlohmann::json ScenarioJson(const scenario::Scenario& s,
   j["references"] = s.references;
   j["timeout_ms"] = s.timeout.has_value() ? nlohmann::json(s.timeout->count())
                                           : nlohmann::json(nullptr);
+  j["timeout_reason"] = s.timeout_reason;
+  j["probe"] = s.probe;
+  j["no_auth_reason"] = s.no_auth_reason;
+  j["sweep"] = s.sweep_file_id.empty()
+                   ? nlohmann::json(nullptr)
+                   : nlohmann::json{{"file_id", s.sweep_file_id},
+                                    {"value", s.sweep_value}};
   nlohmann::json expectations = nlohmann::json::object();
   for (scenario::Policy p : scenario::AllPolicies()) {
     const scenario::Expectation e = s.ExpectationFor(p);

@@ -36,8 +36,10 @@ ScenarioSource SourceOf(const scenario::Scenario& s,
 std::string SourceLine(const ScenarioSource& source);
 
 // Every fact `show` prints: id, title, description, tags, severity, kind,
-// references, timeout_ms (null: the run's), expectations per policy (name
-// and meaning), the server behaviour in words, and the source.
+// references, timeout_ms (null: the run's) and timeout_reason, probe,
+// no_auth_reason (empty strings when the file has none), sweep (null, or
+// the sweep file's id and this scenario's value), expectations per policy
+// (name and meaning), the server behaviour in words, and the source.
 nlohmann::json ScenarioJson(const scenario::Scenario& s,
                             const ScenarioSource& source);
 

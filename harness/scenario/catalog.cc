@@ -177,14 +177,36 @@ absl::StatusOr<Catalog> LoadCatalog(const std::vector<std::string>& dirs) {
                        ")")));
       continue;
     }
-    absl::StatusOr<Scenario> loaded =
-        LoadScenarioFile(files[i].path, files[i].id);
+    absl::StatusOr<std::vector<Scenario>> loaded =
+        LoadScenarios(files[i].path, files[i].id);
     if (!loaded.ok()) {
       report(std::string(loaded.status().message()));
       continue;
     }
-    loaded->catalog_dir = files[i].dir;
-    scenarios.push_back(*std::move(loaded));
+    if (scenarios.size() + loaded->size() > kMaxCatalogScenarios) {
+      return absl::ResourceExhaustedError(
+          absl::StrCat("more than ", kMaxCatalogScenarios,
+                       " scenarios (sweeps expanded) in ",
+                       text::SanitizeText(absl::StrJoin(dirs, ", "))));
+    }
+    for (Scenario& s : *loaded) {
+      s.catalog_dir = files[i].dir;
+      scenarios.push_back(std::move(s));
+    }
+  }
+  // A sweep's expanded ids ("sweep/x/421") can collide with a file's own
+  // id ("sweep/x/421.toml").
+  std::vector<const Scenario*> by_id;
+  for (const Scenario& s : scenarios) by_id.push_back(&s);
+  std::stable_sort(
+      by_id.begin(), by_id.end(),
+      [](const Scenario* a, const Scenario* b) { return a->id < b->id; });
+  for (std::size_t i = 1; i < by_id.size(); ++i) {
+    if (by_id[i]->id == by_id[i - 1]->id) {
+      report(text::SanitizeText(absl::StrCat(
+          by_id[i]->source_path, ": duplicate scenario id \"", by_id[i]->id,
+          "\" (also defined by ", by_id[i - 1]->source_path, ")")));
+    }
   }
   if (error_count > 0) {
     if (error_count > errors.size()) {

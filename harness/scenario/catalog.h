@@ -23,6 +23,8 @@ namespace gauntlet::scenario {
 // More files than this in the directories given is treated as a mistake
 // (e.g. pointing --scenarios at /).
 inline constexpr std::size_t kMaxCatalogFiles = 4096;
+// Nor more scenarios than this once every sweep is expanded.
+inline constexpr std::size_t kMaxCatalogScenarios = 4096;
 
 class Catalog {
  public:
@@ -58,9 +60,10 @@ class Catalog {
 };
 
 // Loads every *.toml file under each directory (recursively; symbolic links
-// to directories are not followed). Every file is checked; the error lists
-// every bad file (one `file:line:column: ...` per line) and every id defined
-// twice. A directory that does not exist is an error.
+// to directories are not followed), a sweep file as its expanded scenarios.
+// Every file is checked; the error lists every bad file (one
+// `file:line:column: ...` per line) and every id defined twice. A directory
+// that does not exist is an error.
 absl::StatusOr<Catalog> LoadCatalog(const std::vector<std::string>& dirs);
 
 // The directory of the scenarios shipped with Gauntlet:

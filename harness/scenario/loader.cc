@@ -23,6 +23,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "common/bounded_file.h"
 #include "common/spelling.h"
 #include "common/status_macros.h"
@@ -40,12 +41,14 @@ namespace {
 
 // Keys allowed at each level; anything else is a typo the author must hear
 // about (a misspelt switch would otherwise silently test the default).
-constexpr std::array<std::string_view, 10> kTopKeys = {
-    "id",       "title", "description", "references", "tags",
-    "severity", "kind",  "timeout_ms",  "expect",     "server"};
+constexpr std::array<std::string_view, 14> kTopKeys = {
+    "id",       "title",          "description",    "references", "tags",
+    "severity", "kind",           "timeout_ms",     "expect",     "server",
+    "probe",    "timeout_reason", "no_auth_reason", "sweep"};
+constexpr std::array<std::string_view, 2> kSweepKeys = {"variable", "values"};
 constexpr std::array<std::string_view, 3> kServerKeys = {
     "max_connections", "idle_timeout_ms", "connection"};
-constexpr std::array<std::string_view, 20> kConnectionKeys = {
+constexpr std::array<std::string_view, 21> kConnectionKeys = {
     "greeting",
     "refuse_ehlo",
     "capabilities",
@@ -65,7 +68,8 @@ constexpr std::array<std::string_view, 20> kConnectionKeys = {
     "require_tls",
     "reply_override",
     "delay",
-    "bare_lf_replies"};
+    "bare_lf_replies",
+    "keep_open_after_quit"};
 constexpr std::array<std::string_view, 4> kOverrideKeys = {
     "verb", "raw", "phase", "close_after"};
 constexpr std::array<std::string_view, 2> kDelayKeys = {"verb", "delay_ms"};
@@ -148,7 +152,10 @@ constexpr std::size_t kMaxErrorsPerFile = 30;
 // what it depends on was read.
 class Reader {
  public:
-  explicit Reader(std::string_view source) : source_(source) {}
+  // `label`, when not empty, follows the position in every message: the
+  // expanded id of a sweep ("file:3:9: sweep/x/421: title: ...").
+  explicit Reader(std::string_view source, std::string label = {})
+      : source_(source), label_(std::move(label)) {}
 
   // Records a failed check; true when `status` is OK.
   bool Keep(const absl::Status& status) const {
@@ -181,6 +188,10 @@ class Reader {
   }
 
   absl::Status Fail(const toml::source_region& at, std::string_view what) const {
+    if (!label_.empty()) {
+      return absl::InvalidArgumentError(
+          Cat(toml_reader::TomlLocation(source_, at), ": ", label_, ": ", what));
+    }
     return absl::InvalidArgumentError(
         Cat(toml_reader::TomlLocation(source_, at), ": ", what));
   }
@@ -402,6 +413,7 @@ class Reader {
   }
 
   std::string_view source_;
+  std::string label_;
   mutable std::vector<std::string> errors_;
 };
 
@@ -450,9 +462,13 @@ void ParseDelay(const Reader& r, const toml::table& table,
   }
 }
 
+// `attack`: the scenario is an attack, whose default plaintext EHLO offers
+// AUTH (AttackPlaintextCapabilities).
 void ParseConnection(const Reader& r, const toml::table& table,
-                     const std::string& path, fake::ConnectionBehavior* out) {
+                     const std::string& path, bool attack,
+                     fake::ConnectionBehavior* out) {
   r.CheckKeys(table, "[[server.connection]]", kConnectionKeys);
+  if (attack) out->capabilities = AttackPlaintextCapabilities();
   auto key = [&path](std::string_view k) { return Cat(path, ".", k); };
 
   r.Keep(r.GetString(table, "greeting", key("greeting"), kMaxRawReplyBytes,
@@ -514,6 +530,8 @@ void ParseConnection(const Reader& r, const toml::table& table,
       r.GetBool(table, "require_tls", key("require_tls"), &out->require_tls));
   r.Keep(r.GetBool(table, "bare_lf_replies", key("bare_lf_replies"),
                    &out->bare_lf_replies));
+  r.Keep(r.GetBool(table, "keep_open_after_quit", key("keep_open_after_quit"),
+                   &out->keep_open_after_quit));
 
   absl::StatusOr<const toml::array*> overrides = r.GetTableArray(
       table, "reply_override", key("reply_override"), kMaxReplyOverrides);
@@ -538,7 +556,7 @@ void ParseConnection(const Reader& r, const toml::table& table,
   }
 }
 
-void ParseServer(const Reader& r, const toml::table& table,
+void ParseServer(const Reader& r, const toml::table& table, bool attack,
                  fake::ServerBehavior* out) {
   r.CheckKeys(table, "[server]", kServerKeys);
   std::int64_t max_connections = out->max_connections;
@@ -555,7 +573,8 @@ void ParseServer(const Reader& r, const toml::table& table,
     for (std::size_t i = 0; i < (*connections)->size(); ++i) {
       fake::ConnectionBehavior connection;
       ParseConnection(r, *(*connections)->get(i)->as_table(),
-                      absl::StrFormat("server.connection[%d]", i), &connection);
+                      absl::StrFormat("server.connection[%d]", i), attack,
+                      &connection);
       out->connections.push_back(std::move(connection));
     }
   }
@@ -666,6 +685,12 @@ absl::StatusOr<Scenario> ParseDocument(const Reader& r,
       NamesOf<ScenarioKind>(AllScenarioKinds(), ScenarioKindName);
   const bool kind_known = r.Keep(r.GetEnum<ScenarioKind>(
       root, "kind", "kind", ScenarioKindFromName, kinds, true, &s.kind));
+  r.Keep(r.GetString(root, "timeout_reason", "timeout_reason", kMaxReasonBytes,
+                     Text::kMultiLine, false, &s.timeout_reason));
+  r.Keep(r.GetString(root, "no_auth_reason", "no_auth_reason", kMaxReasonBytes,
+                     Text::kLine, false, &s.no_auth_reason));
+  r.Keep(r.GetString(root, "probe", "probe", kMaxProbeBytes, Text::kMultiLine,
+                     false, &s.probe));
   if (root.contains("timeout_ms")) {
     std::chrono::milliseconds timeout{0};
     if (r.Keep(r.GetMillis(root, "timeout_ms", "timeout_ms", kMinTimeoutMs,
@@ -689,21 +714,224 @@ absl::StatusOr<Scenario> ParseDocument(const Reader& r,
     if (!server->is_table()) {
       r.Keep(r.WrongType(*server, "server", "a table ([server])"));
     } else {
-      ParseServer(r, *server->as_table(), &s.server);
+      ParseServer(r, *server->as_table(),
+                  kind_known && s.kind == ScenarioKind::kAttack, &s.server);
     }
+  }
+  // An attack without [[server.connection]] is the attacker's default
+  // server, spelt out so that `show` and the server see the same list.
+  if (kind_known && s.kind == ScenarioKind::kAttack &&
+      s.server.connections.empty()) {
+    fake::ConnectionBehavior attacker;
+    attacker.capabilities = AttackPlaintextCapabilities();
+    s.server.connections.push_back(std::move(attacker));
   }
   if (r.HasErrors()) return r.Errors();
   return s;
 }
 
-absl::StatusOr<Scenario> ParseWithCheck(std::string_view text,
-                                        std::string_view source_name,
-                                        const IdCheck& check_id) {
+// A sweep file's [sweep] table: `{variable}` takes each of `values`.
+struct Sweep {
+  std::string variable;
+  std::vector<std::string> values;
+};
+
+bool IsValidSweepVariable(std::string_view name) {
+  if (name.empty() || name.size() > kMaxSweepVariableBytes) return false;
+  if (name[0] < 'a' || name[0] > 'z') return false;
+  for (char c : name) {
+    if (!IsLowerAlnum(c) && c != '_') return false;
+  }
+  return true;
+}
+
+// A sweep value becomes the last segment of an id.
+bool IsValidSweepValue(std::string_view value) {
+  return !value.empty() && value.size() <= kMaxSweepValueBytes &&
+         value.find('/') == std::string_view::npos && IsValidId(value);
+}
+
+// Reads [sweep]; records every error in `r` and returns false on any.
+bool ParseSweep(const Reader& r, const toml::node& node, Sweep* out) {
+  if (!node.is_table()) {
+    r.Keep(r.WrongType(node, "sweep", "a table ([sweep])"));
+    return false;
+  }
+  const toml::table& table = *node.as_table();
+  r.CheckKeys(table, "[sweep]", kSweepKeys);
+  bool ok = !r.HasErrors();
+  if (r.Keep(r.GetString(table, "variable", "sweep.variable",
+                         kMaxSweepVariableBytes, Text::kLine, true,
+                         &out->variable))) {
+    if (!IsValidSweepVariable(out->variable)) {
+      ok = false;
+      r.Keep(r.Fail(table.get("variable")->source(),
+                    Cat("sweep.variable: expected a name [a-z][a-z0-9_]*, "
+                        "got \"",
+                        absl::CHexEscape(out->variable), "\"")));
+    }
+  } else {
+    ok = false;
+  }
+  if (r.Keep(r.GetStringArray(table, "values", "sweep.values", kMaxSweepValues,
+                              kMaxSweepValueBytes, Text::kLine, true,
+                              &out->values))) {
+    const toml::array& array = *table.get("values")->as_array();
+    if (out->values.empty()) {
+      ok = false;
+      r.Keep(
+          r.Fail(array.source(), "sweep.values: expected at least one value"));
+    }
+    for (std::size_t i = 0; i < out->values.size(); ++i) {
+      const toml::node& item = *array.get(i);
+      if (!IsValidSweepValue(out->values[i])) {
+        ok = false;
+        r.Keep(
+            r.Fail(item.source(),
+                   absl::StrFormat("sweep.values[%d]: expected one id "
+                                   "segment [a-z0-9][a-z0-9._-]*, got \"%s\"",
+                                   i, absl::CHexEscape(out->values[i]))));
+        continue;
+      }
+      for (std::size_t j = 0; j < i; ++j) {
+        if (out->values[j] == out->values[i]) {
+          ok = false;
+          r.Keep(r.Fail(item.source(),
+                        absl::StrFormat("sweep.values[%d]: duplicate value "
+                                        "\"%s\"",
+                                        i, out->values[i])));
+          break;
+        }
+      }
+    }
+  } else {
+    ok = false;
+  }
+  return ok;
+}
+
+// Replaces every `placeholder` in every string under `node` by `value`.
+void Substitute(toml::node& node, std::string_view placeholder,
+                std::string_view value) {
+  if (toml::value<std::string>* str = node.as_string()) {
+    std::string& text = str->get();
+    for (std::size_t at = text.find(placeholder); at != std::string::npos;
+         at = text.find(placeholder, at + value.size())) {
+      text.replace(at, placeholder.size(), value);
+    }
+  } else if (toml::array* array = node.as_array()) {
+    for (toml::node& item : *array) Substitute(item, placeholder, value);
+  } else if (toml::table* table = node.as_table()) {
+    for (auto&& [key, item] : *table) Substitute(item, placeholder, value);
+  }
+}
+
+// The document's `id` if it is a string (for labels; checked elsewhere).
+std::string RawId(const toml::table& root) {
+  const toml::node* id = root.get("id");
+  if (id == nullptr || !id->is_string()) return "?";
+  return id->as_string()->get();
+}
+
+absl::StatusOr<std::vector<Scenario>> ParseWithCheck(
+    std::string_view text, std::string_view source_name,
+    const IdCheck& check_id) {
   GAUNTLET_ASSIGN_OR_RETURN(
       const toml::table root,
       toml_reader::ParseToml(text, source_name, kMaxFileBytes,
                              "scenario file"));
-  return ParseDocument(Reader(source_name), root, source_name, check_id);
+  const Reader reader(source_name);
+  const toml::node* sweep_node = root.get("sweep");
+  if (sweep_node == nullptr) {
+    GAUNTLET_ASSIGN_OR_RETURN(
+        Scenario scenario,
+        ParseDocument(reader, root, source_name, check_id));
+    std::vector<Scenario> one;
+    one.push_back(std::move(scenario));
+    return one;
+  }
+  Sweep sweep;
+  if (!ParseSweep(reader, *sweep_node, &sweep)) return reader.Errors();
+  const std::string placeholder = Cat("{", sweep.variable, "}");
+  // Every expansion must be told apart by a person reading a report.
+  if (const toml::node* title = root.get("title");
+      title != nullptr && title->is_string() &&
+      title->as_string()->get().find(placeholder) == std::string::npos) {
+    reader.Keep(
+        reader.Fail(title->source(),
+                    Cat("title: a sweep's title must contain \"", placeholder,
+                        "\" so that every expanded scenario has its own")));
+    return reader.Errors();
+  }
+  const std::string file_id = RawId(root);
+  std::vector<Scenario> expanded;
+  std::vector<std::string> errors;
+  std::vector<std::string> seen;  // Errors without their expanded id.
+  std::size_t error_count = 0;
+  for (const std::string& value : sweep.values) {
+    const std::string id = Cat(file_id, "/", value);
+    // Each expansion starts from a fresh parse of the file, so every node
+    // keeps its own source position for the messages.
+    GAUNTLET_ASSIGN_OR_RETURN(
+        toml::table copy,
+        toml_reader::ParseToml(text, source_name, kMaxFileBytes,
+                               "scenario file"));
+    for (auto&& [key, node] : copy) {
+      if (key.str() != "id" && key.str() != "sweep") {
+        Substitute(node, placeholder, value);
+      }
+    }
+    const Reader r(source_name, id);
+    absl::StatusOr<Scenario> s =
+        ParseDocument(r, copy, source_name, check_id);
+    if (s.ok() && (!IsValidId(id) || id.size() > kMaxIdBytes)) {
+      r.Keep(r.Fail(sweep_node->source(),
+                    absl::StrFormat("expanded id \"%s\": expected at most "
+                                    "%d bytes of lower-case path segments",
+                                    absl::CHexEscape(id), kMaxIdBytes)));
+      s = r.Errors();
+    }
+    if (!s.ok()) {
+      const std::string message(s.status().message());
+      const std::string label = Cat(": ", id, ": ");
+      for (absl::string_view line : absl::StrSplit(message, '\n')) {
+        std::string key(line);
+        if (const std::size_t at = key.find(label); at != std::string::npos) {
+          key.replace(at, label.size(), ": ");
+        }
+        if (std::find(seen.begin(), seen.end(), key) != seen.end()) continue;
+        seen.push_back(key);
+        if (++error_count <= kMaxErrorsPerFile)
+          errors.push_back(std::string(line));
+      }
+      continue;
+    }
+    s->sweep_file_id = s->id;
+    s->sweep_value = value;
+    s->id = id;
+    expanded.push_back(*std::move(s));
+  }
+  if (error_count > 0) {
+    if (error_count > errors.size()) {
+      errors.push_back(absl::StrFormat("%s: ... and %d more errors",
+                                       text::SanitizeText(source_name),
+                                       error_count - errors.size()));
+    }
+    return absl::InvalidArgumentError(absl::StrJoin(errors, "\n"));
+  }
+  return expanded;
+}
+
+// The one scenario of a file that must not be a sweep.
+absl::StatusOr<Scenario> OnlyOne(absl::StatusOr<std::vector<Scenario>> all,
+                                 std::string_view source_name) {
+  if (!all.ok()) return all.status();
+  if (all->size() != 1) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "%s: a sweep file ([sweep]) defines %d scenarios, not one",
+        text::SanitizeText(source_name), all->size()));
+  }
+  return std::move(all->front());
 }
 
 // "<dir>/strip/x" for "<dir>/strip/x.toml".
@@ -727,9 +955,26 @@ bool IdIsTailOf(std::string_view stem, std::string_view id) {
 
 }  // namespace
 
+const std::vector<std::string>& AttackPlaintextCapabilities() {
+  static const std::vector<std::string>* const kCapabilities = [] {
+    auto* caps =
+        new std::vector<std::string>(fake::ConnectionBehavior().capabilities);
+    const auto starttls = std::find(caps->begin(), caps->end(), "STARTTLS");
+    caps->insert(starttls, "AUTH PLAIN LOGIN");
+    return caps;
+  }();
+  return *kCapabilities;
+}
+
 absl::StatusOr<Scenario> ParseScenario(std::string_view text,
                                        std::string_view source_name,
                                        std::string_view expected_id) {
+  return OnlyOne(ParseScenarios(text, source_name, expected_id), source_name);
+}
+
+absl::StatusOr<std::vector<Scenario>> ParseScenarios(
+    std::string_view text, std::string_view source_name,
+    std::string_view expected_id) {
   IdCheck check;
   if (!expected_id.empty()) {
     check = [expected_id](std::string_view id) -> std::string {
@@ -745,10 +990,15 @@ absl::StatusOr<Scenario> ParseScenario(std::string_view text,
 
 absl::StatusOr<Scenario> LoadScenarioFile(const std::string& path,
                                           std::string_view expected_id) {
+  return OnlyOne(LoadScenarios(path, expected_id), path);
+}
+
+absl::StatusOr<std::vector<Scenario>> LoadScenarios(
+    const std::string& path, std::string_view expected_id) {
   GAUNTLET_ASSIGN_OR_RETURN(
       const std::string text,
       files::ReadRegularFile(path, kMaxFileBytes, "scenario file"));
-  if (!expected_id.empty()) return ParseScenario(text, path, expected_id);
+  if (!expected_id.empty()) return ParseScenarios(text, path, expected_id);
   // The id is checked against where the file really is, whatever the
   // working directory: `cd scenarios/strip && gauntlet validate x.toml`
   // must accept id "strip/x". Both the absolute path as written (symbolic

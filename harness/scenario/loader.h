@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "harness/scenario/scenario.h"
@@ -49,11 +50,36 @@ inline constexpr std::int64_t kMaxDelayMs = 120'000;
 inline constexpr std::int64_t kMaxLingerMs = 120'000;
 inline constexpr std::int64_t kMaxServerConnections = 64;
 inline constexpr std::int64_t kMaxPartialFlightBytes = 16 * 1024;
+inline constexpr std::size_t kMaxProbeBytes = 4 * 1024;
+inline constexpr std::size_t kMaxReasonBytes = 400;
+// A sweep file ([sweep]) expands to one scenario per value: at most this
+// many values, each one id segment of at most kMaxSweepValueBytes.
+inline constexpr std::size_t kMaxSweepValues = 32;
+inline constexpr std::size_t kMaxSweepValueBytes = 40;
+inline constexpr std::size_t kMaxSweepVariableBytes = 32;
 
-// Parses the text of one scenario file. `source_name` is used in error
-// messages and stored as Scenario::source_path. When `expected_id` is not
-// empty, the file's `id` must equal it (the catalogue passes the id implied
-// by the file's path).
+// The plaintext EHLO keywords of an attack scenario that does not set
+// `capabilities`: the good server's list with "AUTH PLAIN LOGIN" before
+// STARTTLS. The attacker writes every plaintext byte, so it offers AUTH: a
+// client that falls back to plaintext then shows whether it would send its
+// password (controls keep the good server's list, AUTH only inside TLS).
+const std::vector<std::string>& AttackPlaintextCapabilities();
+
+// Parses the text of one scenario file into the scenarios it defines: one,
+// or one per value for a sweep file ([sweep], docs/scenario-format.md), in
+// the order of its values, each with the id "<file id>/<value>" and
+// `{variable}` replaced by the value in every string of the file but `id`.
+// Every expansion is checked; an error names the file:line:column and the
+// expanded id, and an error shared by every expansion is reported once.
+// `source_name` is used in error messages and stored as
+// Scenario::source_path. When `expected_id` is not empty, the file's `id`
+// must equal it (the catalogue passes the id implied by the file's path).
+absl::StatusOr<std::vector<Scenario>> ParseScenarios(
+    std::string_view text, std::string_view source_name,
+    std::string_view expected_id = {});
+
+// ParseScenarios for a file that defines exactly one scenario (a sweep file
+// is an error).
 absl::StatusOr<Scenario> ParseScenario(std::string_view text,
                                        std::string_view source_name,
                                        std::string_view expected_id = {});
@@ -63,6 +89,10 @@ absl::StatusOr<Scenario> ParseScenario(std::string_view text,
 // directory; the canonical path, with symbolic links resolved, is accepted
 // too): ".../scenarios/strip/x.toml" may hold id "strip/x" or "x", whatever
 // the directory `validate` runs in.
+absl::StatusOr<std::vector<Scenario>> LoadScenarios(
+    const std::string& path, std::string_view expected_id = {});
+
+// LoadScenarios for a file that defines exactly one scenario.
 absl::StatusOr<Scenario> LoadScenarioFile(const std::string& path,
                                           std::string_view expected_id = {});
 

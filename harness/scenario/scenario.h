@@ -83,6 +83,20 @@ struct Scenario {
   ScenarioKind kind = ScenarioKind::kAttack;
   // Overrides the runner's per-client timeout for this scenario.
   std::optional<std::chrono::milliseconds> timeout;
+  // Why the client's limit is what it is (`timeout_reason`): how long an
+  // honest client may wait here and why, shown by `gauntlet show`.
+  std::string timeout_reason;
+  // Why an attack scenario's plaintext EHLO reply offers no AUTH
+  // (`no_auth_reason`); empty when it offers it, as an attacker would.
+  std::string no_auth_reason;
+  // For injection and wait probes (`probe`): what the server does and which
+  // recorded event proves that the client acted on what it was not sent.
+  std::string probe;
+  // For a scenario expanded from a sweep file (`[sweep]`): the file's own
+  // id and this scenario's value ("sweep/greeting" and "421" for
+  // "sweep/greeting/421"); both empty otherwise.
+  std::string sweep_file_id;
+  std::string sweep_value;
   // Indexed by Policy.
   std::array<Expectation, kPolicyCount> expectations = {
       Expectation::kStaySecure, Expectation::kStayEncrypted,

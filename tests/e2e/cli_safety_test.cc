@@ -409,11 +409,25 @@ void PlaceBinary(const std::string& bin) {
   ASSERT_FALSE(ec) << ec.message();
 }
 
+// How many scenarios the shipped catalog defines, counted from the files:
+// one per file, or for a sweep file one per value (the shipped sweeps list
+// their values on one `values = [...]` line).
 std::size_t ShippedScenarioCount() {
   std::size_t n = 0;
   for (const auto& e :
        fs::recursive_directory_iterator(SourcePath("scenarios"))) {
-    if (e.is_regular_file() && e.path().extension() == ".toml") ++n;
+    if (!e.is_regular_file() || e.path().extension() != ".toml") continue;
+    const std::string text = ReadFile(e.path().string());
+    const std::size_t values = text.find("\nvalues = [");
+    if (text.find("\n[sweep]\n") == std::string::npos ||
+        values == std::string::npos) {
+      ++n;
+      continue;
+    }
+    const std::string line =
+        text.substr(values + 1, text.find('\n', values + 1) - values - 1);
+    n += static_cast<std::size_t>(std::count(line.begin(), line.end(), ',')) +
+         1;
   }
   return n;
 }
@@ -590,6 +604,18 @@ TEST(CliSafety, ListAndShowSpeakJson) {
   EXPECT_EQ(s["source"]["catalog"], "built-in");
   EXPECT_FALSE(s["references"].empty());
   EXPECT_TRUE(s["timeout_ms"].is_null());
+  EXPECT_TRUE(s["sweep"].is_null());
+  EXPECT_THAT(s["no_auth_reason"].get<std::string>(), HasSubstr("without AUTH"));
+  Invocation swept = Gauntlet({"show", "--json", "sweep/ehlo/502"});
+  ASSERT_EQ(swept.exit_code, 0) << swept.err;
+  const nlohmann::json e = nlohmann::json::parse(swept.out, nullptr, false);
+  EXPECT_EQ(e["sweep"]["file_id"], "sweep/ehlo");
+  EXPECT_EQ(e["sweep"]["value"], "502");
+  Invocation probe =
+      Gauntlet({"show", "--json", "inject/after-220-ehlo-unanswered"});
+  const nlohmann::json p = nlohmann::json::parse(probe.out, nullptr, false);
+  EXPECT_THAT(p["probe"].get<std::string>(), HasSubstr("Proof of kind (a)"));
+  EXPECT_FALSE(p["timeout_reason"].get<std::string>().empty());
 
   Invocation text = Gauntlet({"show", "strip/capability-removed"});
   EXPECT_THAT(text.out, HasSubstr("Source: strip/capability-removed.toml in "

@@ -102,6 +102,63 @@ TEST(Cli, ValidateGoodAndBadFiles) {
   EXPECT_EQ(missing.exit_code, 2);
 }
 
+TEST(Cli, SweepsAreListedShownAndValidatedByTheirExpandedIds) {
+  // list and --filter see one scenario per code, never the file's own id.
+  Invocation ehlo = RunGauntlet({"list", "--filter", "sweep/ehlo/*"});
+  ASSERT_EQ(ehlo.exit_code, 0) << ehlo.err;
+  for (const char* code : {"421", "450", "451", "452", "454", "500", "501",
+                           "502", "503", "504", "530", "550", "554"}) {
+    EXPECT_THAT(ehlo.out, HasSubstr(std::string("sweep/ehlo/") + code + " "))
+        << code;
+  }
+  EXPECT_THAT(ehlo.out, HasSubstr("13 scenarios"));
+  Invocation show = RunGauntlet({"show", "sweep/greeting/554"});
+  ASSERT_EQ(show.exit_code, 0) << show.err;
+  EXPECT_THAT(show.out, HasSubstr("Greeting answered 554 instead of 220"));
+  EXPECT_THAT(show.out, HasSubstr("Sweep: sweep/greeting with 554"));
+  // The capabilities actually offered: AUTH in plaintext, as an attacker.
+  EXPECT_THAT(show.out,
+              HasSubstr("capabilities before TLS: PIPELINING, SIZE 10485760, "
+                        "8BITMIME, ENHANCEDSTATUSCODES, AUTH PLAIN LOGIN, "
+                        "STARTTLS"));
+  EXPECT_THAT(show.out, HasSubstr("\"554 mx.gauntlet.test unexpected"));
+  EXPECT_EQ(RunGauntlet({"show", "sweep/greeting"}).exit_code, 2);
+  // A probe shows its proof and its limit.
+  Invocation probe = RunGauntlet({"show", "inject/after-220-ehlo-unanswered"});
+  ASSERT_EQ(probe.exit_code, 0) << probe.err;
+  EXPECT_THAT(probe.out, HasSubstr("Probe:"));
+  EXPECT_THAT(probe.out, HasSubstr("Proof of kind (a)"));
+  EXPECT_THAT(probe.out, HasSubstr("Client limit:"));
+
+  Invocation valid =
+      RunGauntlet({"validate", SourcePath("scenarios/sweep/ehlo.toml")});
+  EXPECT_EQ(valid.exit_code, 0) << valid.out << valid.err;
+  EXPECT_THAT(valid.out, HasSubstr("ehlo.toml: OK (sweep/ehlo/421, "
+                                   "sweep/ehlo/450, "));
+  EXPECT_THAT(valid.out, Not(HasSubstr("warning")));
+}
+
+TEST(Cli, ValidateWarnsOnAnAttackWithoutAuthButExitsZero) {
+  TempDir dir;
+  std::filesystem::create_directories(dir.File("local"));
+  const std::string file = dir.File("local/no-auth.toml");
+  WriteFile(file,
+            "id = \"local/no-auth\"\n"
+            "title = \"t\"\n"
+            "description = \"d\"\n"
+            "tags = [\"local\"]\n"
+            "severity = \"high\"\n"
+            "kind = \"attack\"\n"
+            "[[server.connection]]\n"
+            "capabilities = [\"SIZE 1\", \"STARTTLS\"]\n");
+  Invocation warned = RunGauntlet({"validate", file});
+  EXPECT_EQ(warned.exit_code, 0) << warned.out << warned.err;
+  EXPECT_THAT(warned.out, HasSubstr("no-auth.toml: OK (local/no-auth)"));
+  EXPECT_THAT(warned.out,
+              HasSubstr("no-auth.toml: warning: local/no-auth: the plaintext "
+                        "EHLO reply of server.connection[0] offers no AUTH"));
+}
+
 TEST(Cli, ListAndShow) {
   Invocation all = RunGauntlet({"list"});
   ASSERT_EQ(all.exit_code, 0) << all.err;

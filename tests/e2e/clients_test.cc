@@ -111,8 +111,9 @@ TEST(Curl, SslReqdPassesStrippingCertificatesHandshakeFaultsAndControls) {
 }
 
 TEST(Curl, OpportunisticSslFailsStrippingWithPlaintextRules) {
-  const Outcome run = RunClient(CurlTemplate(false), {"strip/*", "control/*"},
-                            "curl-ssl.json", "6s");
+  const Outcome run =
+      RunClient(CurlTemplate(false), {"strip/*", "control/*", "sweep/ehlo/*"},
+                "curl-ssl.json", "6s");
   ASSERT_FALSE(run.report.is_discarded()) << run.invocation.err;
   EXPECT_EQ(run.invocation.exit_code, 0)
       << "differs from tests/e2e/baselines/curl-ssl.json:\n"
@@ -143,10 +144,23 @@ TEST(Curl, OpportunisticSslFailsStrippingWithPlaintextRules) {
   }
   // Every stripped server that lets it deliver gets the message in clear.
   EXPECT_GE(failed, static_cast<int>(strips.size()) - 2);
-  // Where AUTH is offered in plaintext, curl --ssl sends the password too.
-  const auto auth = run.results.find("strip/capability-removed-auth-offered");
-  ASSERT_NE(auth, run.results.end());
-  EXPECT_THAT(ViolationRules(auth->second), Contains("plaintext-auth"));
+  // Where AUTH is offered in plaintext, curl --ssl sends the password too:
+  // every stripping attack offers it now, as an attacker would.
+  for (const char* id : {"strip/capability-removed-auth-offered",
+                         "strip/starttls-454", "strip/starttls-502"}) {
+    const auto auth = run.results.find(id);
+    ASSERT_NE(auth, run.results.end()) << id;
+    EXPECT_THAT(ViolationRules(auth->second), Contains("plaintext-auth")) << id;
+  }
+  // After any 4xx or 5xx to EHLO it falls back to HELO (no STARTTLS there)
+  // and delivers in plaintext: every code of the EHLO sweep catches it.
+  const std::vector<std::string> ehlo = WithPrefix(run, "sweep/ehlo/");
+  EXPECT_EQ(ehlo.size(), 13u);
+  for (const std::string& id : ehlo) {
+    EXPECT_EQ(Verdict(run, id), "fail") << Explain(run, id);
+    EXPECT_THAT(ViolationRules(run.results.at(id)), Contains("plaintext-mail"))
+        << id;
+  }
 }
 
 TEST(Smtplib, VerifiedAndUnverifiedContextsDifferExactlyOnBadCertificates) {

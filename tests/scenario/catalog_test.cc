@@ -27,6 +27,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "harness/scenario/behavior_names.h"
+#include "harness/scenario/lint.h"
 #include "harness/scenario/loader.h"
 #include "harness/scenario/scenario.h"
 
@@ -35,6 +36,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 const std::string& ShippedDir() {
   static const std::string dir = std::string(GAUNTLET_SOURCE_DIR) + "/scenarios";
@@ -71,19 +73,114 @@ std::vector<std::string> IdsOf(const std::vector<const Scenario*>& list) {
 
 TEST(ShippedCatalog, EveryFileLoadsWithItsPathAsId) {
   const Catalog& catalog = Shipped();
-  EXPECT_EQ(catalog.size(), CountFiles(ShippedDir()));
+  // A sweep file holds several scenarios, every other file one.
+  EXPECT_GT(catalog.size(), CountFiles(ShippedDir()));
   EXPECT_GE(catalog.size(), 45u);
   std::set<std::string> ids;
+  std::set<std::string> files;
   for (const Scenario& s : catalog.scenarios()) {
     EXPECT_TRUE(ids.insert(s.id).second) << "duplicate id " << s.id;
     const fs::path relative =
         fs::path(s.source_path).lexically_relative(ShippedDir());
     fs::path stem = relative;
     stem.replace_extension();
-    EXPECT_EQ(stem.generic_string(), s.id);
+    if (s.sweep_file_id.empty()) {
+      EXPECT_EQ(stem.generic_string(), s.id);
+    } else {
+      EXPECT_EQ(stem.generic_string(), s.sweep_file_id);
+      EXPECT_EQ(s.id, s.sweep_file_id + "/" + s.sweep_value);
+    }
     // Standalone loading (no expected id) applies the path-suffix check.
-    EXPECT_TRUE(LoadScenarioFile(s.source_path).ok()) << s.source_path;
+    if (files.insert(s.source_path).second) {
+      EXPECT_TRUE(LoadScenarios(s.source_path).ok()) << s.source_path;
+    }
   }
+  EXPECT_EQ(files.size(), CountFiles(ShippedDir()));
+}
+
+TEST(ShippedCatalog, HasNoWarnings) {
+  // Every attack offers AUTH in plaintext or says why not, every probe says
+  // what proves it, every limit says why.
+  for (const Scenario& s : Shipped().scenarios()) {
+    EXPECT_THAT(ScenarioWarnings(s), ::testing::IsEmpty()) << s.id;
+  }
+}
+
+TEST(ShippedCatalog, EveryAttackOffersAuthInPlaintextAndEveryControlOnlyInTls) {
+  std::size_t attacks_with_auth = 0;
+  for (const Scenario& s : Shipped().scenarios()) {
+    for (const fake::ConnectionBehavior& c : s.server.connections) {
+      if (s.kind == ScenarioKind::kControl) {
+        EXPECT_FALSE(OffersAuthInPlaintext(c)) << s.id;
+      } else if (s.no_auth_reason.empty()) {
+        EXPECT_TRUE(OffersAuthInPlaintext(c)) << s.id;
+      }
+    }
+    if (s.kind == ScenarioKind::kAttack && s.no_auth_reason.empty()) {
+      ++attacks_with_auth;
+    }
+  }
+  // The scenarios of the two false passes offer it now.
+  for (const char* id : {"cert/expired", "tls/tls11-only", "strip/starttls-454",
+                         "retry/same-connection-after-unknown-root",
+                         "retry/same-connection-after-tls11-only",
+                         "retry/same-connection-after-garbage-server-hello"}) {
+    const Scenario* s = Shipped().Find(id);
+    ASSERT_NE(s, nullptr) << id;
+    EXPECT_TRUE(s->no_auth_reason.empty()) << id;
+    EXPECT_TRUE(OffersAuthInPlaintext(s->server.connections[0])) << id;
+  }
+  EXPECT_GE(attacks_with_auth, 80u);
+}
+
+TEST(ShippedCatalog, EveryFailedHandshakeIsFollowedByTheLingerPhase) {
+  const auto default_linger =
+      fake::ConnectionBehavior().linger_after_tls_failure;
+  EXPECT_EQ(default_linger, std::chrono::milliseconds(3000));
+  for (const Scenario& s : Shipped().scenarios()) {
+    for (const fake::ConnectionBehavior& c : s.server.connections) {
+      EXPECT_GE(c.linger_after_tls_failure, default_linger) << s.id;
+    }
+  }
+  for (const Scenario* s : Shipped().Filter({"retry/same-connection-*"})) {
+    EXPECT_GE(s->server.connections[0].linger_after_tls_failure,
+              std::chrono::milliseconds(5000))
+        << s->id;
+  }
+}
+
+TEST(ShippedCatalog, SweepsCoverTheUsenix2021ReplyCodes) {
+  const std::vector<std::pair<std::string, std::vector<std::string>>> sweeps = {
+      {"sweep/greeting",
+       {"221", "354", "421", "450", "452", "500", "501", "530", "554"}},
+      {"sweep/ehlo",
+       {"421", "450", "451", "452", "454", "500", "501", "502", "503", "504",
+        "530", "550", "554"}},
+      {"sweep/helo-after-ehlo-500",
+       {"220", "221", "354", "421", "500", "501", "530"}},
+      {"sweep/rset-after-ehlo-500",
+       {"220", "221", "354", "421", "500", "501", "530"}},
+      {"sweep/quit-after-greeting-500",
+       {"220", "221", "354", "421", "500", "501", "530"}}};
+  for (const auto& [file, codes] : sweeps) {
+    EXPECT_EQ(Shipped().Filter({file + "/*"}).size(), codes.size()) << file;
+    for (const std::string& code : codes) {
+      const Scenario* s = Shipped().Find(file + "/" + code);
+      ASSERT_NE(s, nullptr) << file << "/" << code;
+      EXPECT_EQ(s->kind, ScenarioKind::kAttack);
+      EXPECT_THAT(s->title, HasSubstr(code));
+    }
+  }
+  // The odd code is on the wire: in the greeting, or in the reply override.
+  EXPECT_EQ(
+      Shipped().Find("sweep/greeting/554")->server.connections[0].greeting,
+      "554 mx.gauntlet.test unexpected greeting (554)\r\n");
+  const Scenario* quit = Shipped().Find("sweep/quit-after-greeting-500/354");
+  EXPECT_TRUE(quit->server.connections[0].keep_open_after_quit);
+  EXPECT_EQ(quit->server.connections[0].reply_overrides[0].raw.substr(0, 4),
+            "354 ");
+  // The valid multi-line 220 greeting is a protocol-robustness case.
+  ASSERT_NE(Shipped().Find("proto/greeting-multiline"), nullptr);
 }
 
 TEST(ShippedCatalog, EveryScenarioIsDocumented) {
@@ -176,11 +273,12 @@ TEST(ShippedCatalog, InjectionShapesAreByteExact) {
 
 TEST(ShippedCatalog, InjectionScenariosAreProvable) {
   // An injected AUTH PLAIN is only evidence if the server never offers PLAIN
-  // inside TLS; every injection scenario also explains its proof.
+  // itself; every injection scenario also explains its proof in `probe`.
   std::size_t injection = 0;
   for (const Scenario* s : Shipped().Filter({"injection"})) {
     ++injection;
-    EXPECT_THAT(s->description, HasSubstr("[probe]")) << s->id;
+    EXPECT_FALSE(s->probe.empty()) << s->id;
+    EXPECT_THAT(s->description, Not(HasSubstr("[probe]"))) << s->id;
     for (const auto& c : s->server.connections) {
       if (c.inject_after_starttls_reply.find("AUTH PLA") == std::string::npos) {
         continue;
@@ -188,6 +286,13 @@ TEST(ShippedCatalog, InjectionScenariosAreProvable) {
       for (const std::string& cap : c.tls_capabilities) {
         EXPECT_EQ(cap.find("PLAIN"), std::string::npos)
             << s->id << " offers PLAIN inside TLS: " << cap;
+      }
+      // Nor before TLS: PLAIN stays a value only the injected bytes hold
+      // (the plaintext EHLO offers AUTH LOGIN, which leaks the password).
+      EXPECT_TRUE(OffersAuthInPlaintext(c)) << s->id;
+      for (const std::string& cap : c.capabilities) {
+        EXPECT_EQ(cap.find("PLAIN"), std::string::npos)
+            << s->id << " offers PLAIN before TLS: " << cap;
       }
     }
   }
@@ -320,6 +425,24 @@ TEST(LoadCatalog, IdsMustBeUniqueAcrossDirectories) {
   EXPECT_THAT(msg, HasSubstr("duplicate scenario id \"strip/x\""));
   EXPECT_THAT(msg, HasSubstr(a.path().string()));
   EXPECT_THAT(msg, HasSubstr(b.path().string()));
+}
+
+TEST(LoadCatalog, SweepsExpandAndTheirIdsMustNotCollide) {
+  TempDir dir;
+  std::string sweep = Minimal("a/s");
+  sweep.replace(sweep.find("title = \""), 9, "title = \"{v} ");
+  sweep += "\n[sweep]\nvariable = \"v\"\nvalues = [\"x\", \"y\"]\n";
+  dir.Write("a/s.toml", sweep);
+  auto catalog = LoadCatalog({dir.path().string()});
+  ASSERT_TRUE(catalog.ok()) << catalog.status();
+  EXPECT_EQ(IdsOf(catalog->Filter({"a/s/*"})),
+            (std::vector<std::string>{"a/s/x", "a/s/y"}));
+  EXPECT_EQ(catalog->Find("a/s"), nullptr);
+  dir.Write("a/s/x.toml", Minimal("a/s/x"));
+  catalog = LoadCatalog({dir.path().string()});
+  ASSERT_FALSE(catalog.ok());
+  EXPECT_THAT(std::string(catalog.status().message()),
+              HasSubstr("duplicate scenario id \"a/s/x\""));
 }
 
 TEST(LoadCatalog, ReportsEveryBadFileWithItsPosition) {

@@ -10,6 +10,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "fake_servers/behavior.h"
 #include "fake_servers/pki/cert_profile.h"
@@ -62,8 +63,189 @@ TEST(ParseScenario, MinimalFileGetsDefaults) {
             Expectation::kStayEncrypted);
   EXPECT_EQ(s.ExpectationFor(Policy::kOpportunistic),
             Expectation::kUnrestricted);
-  EXPECT_TRUE(s.server.connections.empty());
+  // An attack is the attacker's default server, spelt out: AUTH offered in
+  // plaintext as well as inside TLS.
+  ASSERT_EQ(s.server.connections.size(), 1u);
+  EXPECT_EQ(s.server.connections[0].capabilities,
+            AttackPlaintextCapabilities());
   EXPECT_EQ(s.server.max_connections, fake::ServerBehavior().max_connections);
+  EXPECT_TRUE(s.probe.empty());
+  EXPECT_TRUE(s.timeout_reason.empty());
+  EXPECT_TRUE(s.no_auth_reason.empty());
+  EXPECT_TRUE(s.sweep_file_id.empty());
+}
+
+TEST(ParseScenario, AttacksOfferAuthInPlaintextByDefaultControlsDoNot) {
+  EXPECT_THAT(AttackPlaintextCapabilities(),
+              ::testing::ElementsAre("PIPELINING", "SIZE 10485760", "8BITMIME",
+                                     "ENHANCEDSTATUSCODES", "AUTH PLAIN LOGIN",
+                                     "STARTTLS"));
+  // Every connection of an attack that does not set its own list gets it.
+  auto attack = ParseScenario(WithHeader("[[server.connection]]\n"
+                                         "cert = \"expired\"\n"
+                                         "[[server.connection]]\n"
+                                         "capabilities = [\"SIZE 1\"]\n"),
+                              "t.toml");
+  ASSERT_TRUE(attack.ok()) << attack.status();
+  ASSERT_EQ(attack->server.connections.size(), 2u);
+  EXPECT_EQ(attack->server.connections[0].capabilities,
+            AttackPlaintextCapabilities());
+  EXPECT_EQ(attack->server.connections[1].capabilities,
+            std::vector<std::string>{"SIZE 1"});
+  // A control is a good server: AUTH inside TLS only.
+  std::string text = WithHeader("[[server.connection]]\nrequire_tls = true\n");
+  text.replace(text.find("\"attack\""), 8, "\"control\"");
+  auto control = ParseScenario(text, "t.toml");
+  ASSERT_TRUE(control.ok()) << control.status();
+  EXPECT_EQ(control->server.connections[0].capabilities,
+            fake::ConnectionBehavior().capabilities);
+  for (const std::string& cap : control->server.connections[0].capabilities) {
+    EXPECT_THAT(cap, Not(StartsWith("AUTH")));
+  }
+}
+
+TEST(ParseScenario, ProbeTimeoutAndNoAuthReasonsAreRead) {
+  auto parsed = ParseScenario(
+      WithHeader("timeout_ms = 20000\n"
+                 "timeout_reason = \"the reply comes 5 s late\"\n"
+                 "no_auth_reason = \"EHLO is refused\"\n"
+                 "probe = '''\nThe server holds EHLO back.\n'''\n"
+                 "[[server.connection]]\nkeep_open_after_quit = true\n"),
+      "t.toml");
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_EQ(parsed->timeout_reason, "the reply comes 5 s late");
+  EXPECT_EQ(parsed->no_auth_reason, "EHLO is refused");
+  EXPECT_EQ(parsed->probe, "The server holds EHLO back.\n");
+  EXPECT_TRUE(parsed->server.connections[0].keep_open_after_quit);
+  // The reason for no AUTH is one line.
+  EXPECT_THAT(ErrorOf(WithHeader("no_auth_reason = \"a\\nb\"\n")),
+              HasSubstr("t.toml:7:18: no_auth_reason: expected a single line"));
+  EXPECT_THAT(ErrorOf(WithHeader("probe = 3\n")),
+              HasSubstr("t.toml:7:9: probe: expected a string, got"));
+}
+
+// A sweep over three codes on lines 7-9; tests append from line 10 on.
+std::string Sweep(std::string_view rest,
+                  std::string_view values = "[\"421\", \"450\", \"554\"]") {
+  std::string text(kHeader);
+  text.replace(text.find("A title"), 7, "Greeting {code}");
+  return absl::StrCat(text, "[sweep]\nvariable = \"code\"\nvalues = ",
+                      std::string(values), "\n", std::string(rest));
+}
+
+TEST(ParseScenarios, ASweepExpandsToOneScenarioPerValue) {
+  // The sweep's own keys come before [sweep] (TOML puts every later key in
+  // that table).
+  std::string text(kHeader);
+  text.replace(text.find("A title"), 7, "Greeting {code}");
+  text +=
+      "no_auth_reason = \"greeting {code}\"\n"
+      "[sweep]\nvariable = \"code\"\nvalues = [\"421\", \"450\", \"554\"]\n"
+      "[[server.connection]]\n"
+      "greeting = \"{code} no\\r\\n\"\n"
+      "capabilities = [\"X-{code}\", \"STARTTLS\"]\n"
+      "[[server.connection.reply_override]]\n"
+      "verb = \"HELO\"\n"
+      "raw = \"{code} {code} {other}\\r\\n\"\n";
+  auto parsed = ParseScenarios(text, "t.toml", "t/x");
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  ASSERT_EQ(parsed->size(), 3u);
+  const std::vector<std::string> codes = {"421", "450", "554"};
+  for (std::size_t i = 0; i < codes.size(); ++i) {
+    const Scenario& s = (*parsed)[i];
+    const std::string& code = codes[i];
+    EXPECT_EQ(s.id, "t/x/" + code);
+    EXPECT_EQ(s.sweep_file_id, "t/x");
+    EXPECT_EQ(s.sweep_value, code);
+    EXPECT_EQ(s.title, "Greeting " + code);
+    EXPECT_EQ(s.no_auth_reason, "greeting " + code);
+    ASSERT_EQ(s.server.connections.size(), 1u);
+    const fake::ConnectionBehavior& c = s.server.connections[0];
+    EXPECT_EQ(c.greeting, code + " no\r\n");
+    EXPECT_EQ(c.capabilities,
+              (std::vector<std::string>{"X-" + code, "STARTTLS"}));
+    // Every occurrence is replaced; other braces are left alone.
+    ASSERT_EQ(c.reply_overrides.size(), 1u);
+    EXPECT_EQ(c.reply_overrides[0].raw, code + " " + code + " {other}\r\n");
+  }
+  // A sweep is not one scenario.
+  auto one = ParseScenario(Sweep(""), "t.toml");
+  ASSERT_FALSE(one.ok());
+  EXPECT_THAT(one.status().message(),
+              HasSubstr("a sweep file ([sweep]) defines 3 scenarios"));
+  // A file without [sweep] is one scenario, whatever braces it holds.
+  auto plain = ParseScenarios(WithHeader("probe = \"{code}\"\n"), "t.toml");
+  ASSERT_TRUE(plain.ok()) << plain.status();
+  ASSERT_EQ(plain->size(), 1u);
+  EXPECT_EQ((*plain)[0].id, "t/x");
+  EXPECT_EQ((*plain)[0].probe, "{code}");
+}
+
+TEST(ParseScenarios, AnErrorInOneExpansionNamesItsIdAndPosition) {
+  const std::string text =
+      Sweep("[[server.connection]]\nafter_starttls = \"{code}\"\n",
+            "[\"close\", \"explode\", \"handshake\"]");
+  const auto parsed = ParseScenarios(text, "t.toml");
+  ASSERT_FALSE(parsed.ok());
+  EXPECT_EQ(std::string(parsed.status().message()),
+            "t.toml:11:18: t/x/explode: server.connection[0].after_starttls: "
+            "expected one of \"handshake\", \"stay-plaintext\", \"close\"; "
+            "got \"explode\"");
+}
+
+TEST(ParseScenarios, AnErrorCommonToEveryExpansionIsReportedOnce) {
+  std::string text(kHeader);
+  text.replace(text.find("A title"), 7, "Greeting {code}");
+  text +=
+      "severty = 1\n[sweep]\nvariable = \"code\"\nvalues = [\"1\", \"2\"]\n";
+  const auto parsed = ParseScenarios(text, "t.toml");
+  ASSERT_FALSE(parsed.ok());
+  const std::vector<std::string> lines =
+      absl::StrSplit(std::string(parsed.status().message()), '\n');
+  ASSERT_EQ(lines.size(), 1u) << parsed.status();
+  EXPECT_THAT(lines[0], StartsWith("t.toml:7:1: t/x/1: unknown key "
+                                   "\"severty\" in the top level"));
+}
+
+TEST(ParseScenarios, TheSweepTableIsChecked) {
+  // The title must tell the expansions apart.
+  std::string no_placeholder = Sweep("");
+  no_placeholder.replace(no_placeholder.find("{code}"), 6, "x");
+  EXPECT_THAT(
+      std::string(ParseScenarios(no_placeholder, "t.toml").status().message()),
+      HasSubstr("t.toml:2:9: title: a sweep's title must contain "
+                "\"{code}\""));
+  auto error = [](const std::string& text) {
+    auto parsed = ParseScenarios(text, "t.toml");
+    EXPECT_FALSE(parsed.ok()) << text;
+    return parsed.ok() ? std::string() : std::string(parsed.status().message());
+  };
+  EXPECT_THAT(error(Sweep("", "[\"4/21\"]")),
+              HasSubstr("t.toml:9:11: sweep.values[0]: expected one id "
+                        "segment"));
+  EXPECT_THAT(error(Sweep("", "[\"421\", \"421\"]")),
+              HasSubstr("t.toml:9:18: sweep.values[1]: duplicate value "
+                        "\"421\""));
+  EXPECT_THAT(error(Sweep("", "[]")),
+              HasSubstr("sweep.values: expected at least one value"));
+  std::vector<std::string> many;
+  for (std::size_t i = 0; i <= kMaxSweepValues; ++i) {
+    many.push_back(absl::StrCat("\"v", i, "\""));
+  }
+  EXPECT_THAT(
+      error(Sweep("", absl::StrCat("[", absl::StrJoin(many, ", "), "]"))),
+      HasSubstr("sweep.values: expected at most 32 entries, got 33"));
+  std::string bad_variable = Sweep("");
+  bad_variable.replace(bad_variable.find("\"code\""), 6, "\"Code\"");
+  EXPECT_THAT(error(bad_variable),
+              HasSubstr("t.toml:8:12: sweep.variable: expected a name "
+                        "[a-z][a-z0-9_]*"));
+  EXPECT_THAT(error(Sweep("extra = 1\n")),
+              HasSubstr("unknown key \"extra\" in [sweep]"));
+  // The expanded id must fit the id limit.
+  std::string too_long = Sweep("");
+  too_long.replace(too_long.find("t/x"), 3, std::string(kMaxIdBytes - 3, 'a'));
+  EXPECT_THAT(error(too_long), HasSubstr("expanded id"));
 }
 
 TEST(ParseScenario, ControlDefaultsToDeliverTlsForEveryPolicy) {
@@ -184,11 +366,12 @@ greeting = "220 nul\u0000byte\r\n"
   EXPECT_EQ(c.delays[0].verb, "EHLO");
   EXPECT_EQ(c.delays[0].delay, std::chrono::milliseconds(500));
 
-  // Unset fields keep the good-server defaults; raw bytes survive as given.
+  // Unset fields keep the good-server defaults (but for the attacker's
+  // capabilities, AUTH offered in plaintext); raw bytes survive as given.
   const fake::ConnectionBehavior& d = s.server.connections[1];
   EXPECT_EQ(d.greeting, std::string("220 nul\0byte\r\n", 14));
   const fake::ConnectionBehavior good;
-  EXPECT_EQ(d.capabilities, good.capabilities);
+  EXPECT_EQ(d.capabilities, AttackPlaintextCapabilities());
   EXPECT_EQ(d.starttls_reply, good.starttls_reply);
   EXPECT_EQ(d.cert, good.cert);
   EXPECT_EQ(d.handshake_fault, good.handshake_fault);

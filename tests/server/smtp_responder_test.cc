@@ -163,6 +163,25 @@ TEST(SmtpResponder, RequireTlsRefusesOnlyInPlaintext) {
             250);
 }
 
+TEST(SmtpResponder, QuitClosesUnlessKeepOpenAfterQuit) {
+  ConnectionBehavior b;
+  b.reply_overrides.push_back({"QUIT", "354 go on\r\n"});
+  {
+    SmtpResponder r(b);
+    const Response out = Say(r, "QUIT");
+    EXPECT_EQ(out.reply, "354 go on\r\n");
+    EXPECT_EQ(out.next, Next::kClose);
+  }
+  // The QUIT sweep's server answers oddly and stays open, so a client that
+  // carries on after its QUIT shows it on the wire.
+  b.keep_open_after_quit = true;
+  SmtpResponder r(b);
+  const Response out = Say(r, "QUIT");
+  EXPECT_EQ(out.reply, "354 go on\r\n");
+  EXPECT_EQ(out.next, Next::kCommand);
+  EXPECT_EQ(Say(r, "EHLO me").reply.substr(0, 4), "250-");
+}
+
 TEST(SmtpResponder, OverlongLineIsABadLine) {
   SmtpResponder r(ConnectionBehavior{});
   Response out = r.OnLine(absl::ResourceExhaustedError("line too long at 0"),
