@@ -82,8 +82,8 @@ constexpr std::array<FlawInfo, kFlawCount> kFlaws = {{
     {Flaw::kAlwaysAuthPlain, "always-auth-plain",
      "benign: inside TLS, after the real EHLO reply, authenticates with "
      "AUTH PLAIN whatever mechanisms the reply offers",
-     "clients configured for one mechanism: swaks --auth PLAIN, curl "
-     "--login-options AUTH=PLAIN, smtplib auth('PLAIN', ...)",
+     "clients configured for one mechanism: s-nail smtp-auth=plain (Debian "
+     "12) sends AUTH PLAIN after the in-TLS EHLO reply whatever it offers",
      FlawKind::kBenign},
 }};
 

@@ -24,8 +24,11 @@ demo_pkgs=(
   curl python3 python3-aiosmtpd
 )
 # Further real SMTP clients and servers the tests drive (no mocks of them).
+# swaks needs its Perl TLS modules (only recommended by the package, and
+# recommends are not installed); s-nail is the always-AUTH-PLAIN client.
 test_pkgs=(
   openssl gnutls-bin postfix libxml2-utils
+  swaks libnet-ssleay-perl libio-socket-ssl-perl s-nail
 )
 
 say() { echo "install-deps: $*" >&2; }
