@@ -33,8 +33,20 @@ enum class Flaw {
   kNoTimeout,
   kAuthBeforeTls,
   kStarttlsTwice,
+  kFallbackSameConnection,
+  kAlwaysAuthPlain,
 };
-inline constexpr std::size_t kFlawCount = 12;
+inline constexpr std::size_t kFlawCount = 14;
+
+// Whether a flaw breaks the client's security or only looks suspicious.
+enum class FlawKind {
+  // A real vulnerability: some scenario must fail the client for it.
+  kInsecure,
+  // A harmless quirk of real clients that a careless verdict could mistake
+  // for an attack (e.g. always using AUTH PLAIN): no scenario may fail the
+  // client for it. It proves the verdicts raise no false alarm.
+  kBenign,
+};
 
 struct FlawInfo {
   Flaw flaw;
@@ -45,6 +57,7 @@ struct FlawInfo {
   std::string_view behaviour;
   // The real bug class it reproduces: CVEs, advisories, products.
   std::string_view reference;
+  FlawKind kind;
 };
 
 // Every flaw, in enum order.
@@ -62,7 +75,9 @@ class FlawSet {
     bits_.set(static_cast<std::size_t>(flaw));
     return *this;
   }
-  bool Has(Flaw flaw) const { return bits_.test(static_cast<std::size_t>(flaw)); }
+  bool Has(Flaw flaw) const {
+    return bits_.test(static_cast<std::size_t>(flaw));
+  }
   bool empty() const { return bits_.none(); }
   // Comma-separated names in enum order, "none" when empty.
   std::string ToString() const;

@@ -82,6 +82,8 @@ struct AttemptResult {
   // The failure was the TLS handshake itself (what retry-plaintext reacts
   // to), as opposed to anything before or after it.
   bool handshake_failed = false;
+  // STARTTLS was answered with anything but 220.
+  bool starttls_refused = false;
 };
 
 // The dialogue on one connection.
@@ -129,7 +131,13 @@ class Conversation {
   absl::Status Ehlo(bool plaintext_only);
   // Returns true when the session goes on over TLS, false in plaintext.
   absl::StatusOr<bool> NegotiateTls(AttemptResult* result);
-  absl::Status Authenticate(bool result_matters);
+  // require_offer: without an AUTH PLAIN or LOGIN offer, give up instead
+  // of going on unauthenticated (an authenticating client's "server does
+  // not support authentication").
+  absl::Status Authenticate(bool result_matters, bool require_offer = false);
+  // The fallback-same-connection flaw: TLS is abandoned and the dialogue
+  // starts again in plaintext on this connection.
+  absl::Status FallBackOnThisConnection(const absl::Status& why);
   absl::StatusOr<std::string> SendMessage();
 
   const ClientOptions& options_;
@@ -277,6 +285,7 @@ absl::StatusOr<bool> Conversation::NegotiateTls(AttemptResult* result) {
   GAUNTLET_ASSIGN_OR_RETURN(smtp::Reply reply, ReadReply("STARTTLS"));
 
   if (reply.code != 220) {
+    result->starttls_refused = true;
     if (pipelined) {
       // The server answers the pipelined EHLO in plaintext.
       GAUNTLET_ASSIGN_OR_RETURN(smtp::Reply ehlo, ReadReply("EHLO"));
@@ -381,13 +390,32 @@ absl::StatusOr<bool> Conversation::NegotiateTls(AttemptResult* result) {
   return true;
 }
 
-absl::Status Conversation::Authenticate(bool result_matters) {
+absl::Status Conversation::FallBackOnThisConnection(const absl::Status& why) {
+  Note(absl::StrCat("flaw fallback-same-connection: ", why.message(),
+                    "; going on in plaintext on the same connection"));
+  // Nothing the TLS layer left behind is a reply.
+  transport_->AbandonTls();
+  pending_.clear();
+  parser_ = smtp::ReplyParser();
+  return Ehlo(/*plaintext_only=*/true);
+}
+
+absl::Status Conversation::Authenticate(bool result_matters,
+                                        bool require_offer) {
   const std::string& user = *options_.user;
   std::string mechanism;
-  if (caps_.has_value() && caps_->SupportsAuth("PLAIN")) {
+  if (Flawed(Flaw::kAlwaysAuthPlain)) {
+    // Configured for one mechanism, like `swaks --auth PLAIN`: the offer
+    // is not consulted (the reply was still read).
+    mechanism = "PLAIN";
+  } else if (caps_.has_value() && caps_->SupportsAuth("PLAIN")) {
     mechanism = "PLAIN";
   } else if (caps_.has_value() && caps_->SupportsAuth("LOGIN")) {
     mechanism = "LOGIN";
+  } else if (require_offer) {
+    return ClientError(ExitCode::kSmtpError,
+                       "server did not advertise AUTH PLAIN or LOGIN; not "
+                       "sending mail unauthenticated");
   } else {
     // Like most submission clients (Postfix, curl): credentials are offered
     // only to a server that asks for them in the list in force.
@@ -497,13 +525,24 @@ AttemptResult Conversation::Run(bool plaintext_only) {
     }
 
     bool over_tls = false;
+    bool fell_back = false;
     if (plaintext_only) {
       Note("flaw retry-plaintext: new connection without STARTTLS");
     } else {
-      GAUNTLET_ASSIGN_OR_RETURN(over_tls, NegotiateTls(&result));
+      absl::StatusOr<bool> negotiated = NegotiateTls(&result);
+      if (!negotiated.ok() && Flawed(Flaw::kFallbackSameConnection) &&
+          (result.handshake_failed || result.starttls_refused)) {
+        GAUNTLET_RETURN_IF_ERROR(FallBackOnThisConnection(negotiated.status()));
+        // Not a handshake failure any more: the session goes on.
+        result.handshake_failed = false;
+        fell_back = true;
+      } else {
+        GAUNTLET_ASSIGN_OR_RETURN(over_tls, std::move(negotiated));
+      }
     }
     if (options_.user.has_value()) {
-      GAUNTLET_RETURN_IF_ERROR(Authenticate(/*result_matters=*/true));
+      GAUNTLET_RETURN_IF_ERROR(Authenticate(/*result_matters=*/true,
+                                            /*require_offer=*/fell_back));
     }
     DeliveryReport report;
     GAUNTLET_ASSIGN_OR_RETURN(report.final_reply, SendMessage());

@@ -9,6 +9,7 @@
 #include <sys/types.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <string>
@@ -210,14 +211,32 @@ absl::Status Transport::Send(absl::string_view bytes, Deadline deadline) {
 
 absl::Status Transport::Receive(std::string* out, Deadline deadline) {
   if (!tls_) {
-    absl::StatusOr<std::string> raw = ReceiveRaw(deadline);
-    if (absl::IsNotFound(raw.status())) {
-      return ClientError(ExitCode::kConnection,
-                         "the server closed the connection");
+    // Each round returns or reads at least one byte of TLS records the
+    // scanner drops; a record is at most 16 KiB + 5 bytes.
+    for (int i = 0; i < kMaxPumpIterations; ++i) {
+      absl::StatusOr<std::string> raw = ReceiveRaw(deadline);
+      if (absl::IsNotFound(raw.status())) {
+        return ClientError(ExitCode::kConnection,
+                           "the server closed the connection");
+      }
+      GAUNTLET_RETURN_IF_ERROR(raw.status());
+      absl::string_view bytes = *raw;
+      if (leftover_records_.has_value()) {
+        const std::uint64_t start = leftover_records_->bytes_seen();
+        leftover_records_->Feed(std::string_view(bytes.data(), bytes.size()));
+        if (!leftover_records_->non_tls().has_value()) continue;
+        // Plaintext replies start with a digit, never a record type, so
+        // the first non-TLS header starts in this chunk.
+        const std::uint64_t at =
+            std::max(start, leftover_records_->non_tls()->offset);
+        bytes.remove_prefix(static_cast<std::size_t>(
+            std::min<std::uint64_t>(at - start, bytes.size())));
+        leftover_records_.reset();
+      }
+      out->append(bytes.data(), bytes.size());
+      return absl::OkStatus();
     }
-    GAUNTLET_RETURN_IF_ERROR(raw.status());
-    out->append(*raw);
-    return absl::OkStatus();
+    return TimedOut("waiting for the server");
   }
   for (int i = 0; i < kMaxPumpIterations; ++i) {
     absl::StatusOr<tls::ReadResult> read = tls_->ReadPlaintext(kReadChunk);
@@ -328,6 +347,12 @@ absl::Status Transport::StartTls(const tls::TlsContext& context,
     }
   }
   return TimedOut("TLS handshake");
+}
+
+void Transport::AbandonTls() {
+  const bool had_records = tls_ != nullptr && tls_->handshake_complete();
+  tls_.reset();
+  if (had_records) leftover_records_.emplace();
 }
 
 void Transport::Close(Deadline deadline) {

@@ -16,10 +16,11 @@
 #include <memory>
 #include <optional>
 #include <string>
-#include "absl/strings/string_view.h"
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "tls/record_layer.h"
 #include "tls/tls_context.h"
 #include "tls/tls_session.h"
 
@@ -75,6 +76,13 @@ class Transport {
   // The session (nullptr before StartTls).
   const tls::TlsSession* tls() const { return tls_.get(); }
 
+  // Forgets the TLS session without a word on the wire (no alert, no
+  // close_notify): from now on bytes go in the clear on the same socket.
+  // Whole TLS records the server still sends (a TLS 1.3 session ticket
+  // written after our Finished) are skipped until the first byte that
+  // cannot be TLS. Only the fallback-same-connection flaw does this.
+  void AbandonTls();
+
   // Sends close_notify if TLS is up (best effort, bounded by `deadline`)
   // and closes the socket.
   void Close(Deadline deadline);
@@ -89,6 +97,8 @@ class Transport {
 
   int fd_ = -1;
   std::unique_ptr<tls::TlsSession> tls_;
+  // After AbandonTls: follows the records in flight until plaintext starts.
+  std::optional<tls::RecordScanner> leftover_records_;
 };
 
 }  // namespace gauntlet::client

@@ -129,14 +129,19 @@ struct ConnectionBehavior {
   CipherPolicy cipher_policy = CipherPolicy::kDefault;
   pki::CertProfile cert = pki::CertProfile::kValid;
   pki::KeyType key_type = pki::KeyType::kEcdsaP256;
-  // After a failed or aborted handshake, causes the server to keep the TCP
-  // connection open this long and record every byte the client still sends
-  // (some clients go on in plaintext on the same connection).
+  // After a failed or aborted handshake, or once the client abandons an
+  // established TLS session (a fatal alert, a broken record, plaintext where
+  // records belong), causes the server to keep the TCP connection open this
+  // long, record every byte the client still sends and answer plaintext
+  // SMTP as the attacker would (AUTH, MAIL, RCPT, DATA accepted, whatever
+  // require_tls says): some clients go on in plaintext on the same
+  // connection. After a fault that sent the server's FIN it only records.
   std::chrono::milliseconds linger_after_tls_failure{3000};
 
   // --- Commands ------------------------------------------------------------
   // Causes the server to answer AUTH, MAIL, RCPT, DATA and BDAT in plaintext
-  // with "530 5.7.0 Must issue a STARTTLS command first".
+  // with "530 5.7.0 Must issue a STARTTLS command first" (not in the linger
+  // after a TLS failure, where the attacker welcomes them).
   bool require_tls = false;
   std::vector<ReplyOverride> reply_overrides;
   std::vector<CommandDelay> delays;

@@ -25,9 +25,12 @@ demo_pkgs=(
 )
 # Further real SMTP clients and servers the tests drive (no mocks of them),
 # and afl-clang-fast (afl++) for the coverage-instrumented test client.
+# swaks needs its Perl TLS modules (only recommended by the package, and
+# recommends are not installed); s-nail is the always-AUTH-PLAIN client.
 test_pkgs=(
   openssl gnutls-bin postfix libxml2-utils
   afl++
+  swaks libnet-ssleay-perl libio-socket-ssl-perl s-nail
 )
 
 say() { echo "install-deps: $*" >&2; }

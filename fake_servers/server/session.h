@@ -10,7 +10,8 @@
 // and write. What to answer comes from SmtpResponder; this class does the
 // byte stream: STARTTLS and the switch to TLS (through tls::TlsSession,
 // with the server moving every byte so handshake faults can be cut at
-// exact points), the linger after a failed handshake, and the recording.
+// exact points), the linger after a failed handshake or after the client
+// abandoned an established TLS session, and the recording.
 //
 // The session's files: session.cc (lifecycle, socket, timers, recording),
 // session_smtp.cc (SMTP input and replies), session_tls.cc (handshake,
@@ -139,6 +140,10 @@ class Session : public std::enable_shared_from_this<Session> {
   void DrainPlaintext();
   void OnTlsEof();
   void OnTlsAppError();
+  // The client gave up on an established TLS session (fatal alert, a
+  // broken record, or plaintext where records belong): once what TLS
+  // delivered is answered, the rest of the stream is the linger's.
+  void AbandonTls();
   void FailHandshake(HandshakeOutcome outcome, std::string failure);
   void InjectFault(std::string failure);
   void EnterLinger(bool absolute_deadline);
@@ -189,6 +194,12 @@ class Session : public std::enable_shared_from_this<Session> {
   bool hello_done_ = false;
   std::optional<tls::TlsSession> tls_;
   bool tls_dead_ = false;  // wolfSSL failed: later records only recorded.
+  // The client's stream once TLS is established: where it stops being TLS.
+  tls::RecordScanner tls_records_;
+  std::uint64_t tls_offset_ = 0;
+  // The client abandoned TLS; hs_in_ holds what it sent after the last
+  // record the engine was given (AbandonTls reads it as plaintext).
+  bool tls_abandoned_ = false;
   tls::RecordScanner linger_records_;
   bool linger_plaintext_ = false;  // Linger bytes stopped looking like TLS.
   std::uint64_t linger_offset_ = 0;

@@ -70,6 +70,10 @@ void Session::Pump() {
     if (mode_ == Mode::kTls) DrainPlaintext();
   }
   if (closed_ || mode_ == Mode::kHandshake) return;
+  if (mode_ == Mode::kTls && tls_abandoned_ && !busy_) {
+    AbandonTls();
+    return;
+  }
   DoRead();
   MaybeFinishAfterEof();
 }

@@ -77,6 +77,9 @@ void Session::ResetHandshakeState() {
   tls_.reset();
   tls_dead_ = false;
   eof_fed_to_tls_ = false;
+  tls_records_ = tls::RecordScanner();
+  tls_offset_ = 0;
+  tls_abandoned_ = false;
   linger_records_ = tls::RecordScanner();
   linger_plaintext_ = false;
   linger_offset_ = 0;
@@ -368,11 +371,40 @@ void Session::OnHandshakeComplete(std::string flight) {
 // --- Established TLS -------------------------------------------------------
 
 void Session::OnTlsRecordBytes(std::string_view bytes) {
-  RecordIn(Channel::kTlsRecords, SessionPhase::kTls, bytes);
-  if (tls_dead_) return;
-  if (absl::Status s = tls_->FeedCiphertext(bytes); !s.ok()) {
-    OnTlsAppError();
+  if (tls_abandoned_) {
+    // Kept for the linger, which records it once it is known what it is.
+    hs_in_.append(bytes);
+    Pump();
     return;
+  }
+  // A client that gives up on TLS may go on in plaintext on this socket
+  // (RFC 3207 §6 warns of exactly that); its plaintext must never reach
+  // the engine, which would only call it a bad record.
+  const std::uint64_t start = tls_offset_;
+  tls_offset_ += bytes.size();
+  tls_records_.Feed(bytes);
+  std::string_view records = bytes;
+  if (tls_records_.non_tls()) {
+    const std::uint64_t at = tls_records_.non_tls()->offset;
+    const std::size_t split =
+        at <= start ? 0
+                    : static_cast<std::size_t>(
+                          std::min<std::uint64_t>(at - start, bytes.size()));
+    records = bytes.substr(0, split);
+    hs_in_.append(bytes.substr(split));
+    tls_abandoned_ = true;
+    rec_.Tls([&](TlsFacts& t) {
+      if (t.failure.empty()) {
+        t.failure = absl::StrCat("after the handshake: ",
+                                 tls_records_.non_tls()->description);
+      }
+    });
+  }
+  RecordIn(Channel::kTlsRecords, SessionPhase::kTls, records);
+  if (!tls_dead_ && !records.empty()) {
+    if (absl::Status s = tls_->FeedCiphertext(records); !s.ok()) {
+      OnTlsAppError();
+    }
   }
   Pump();
 }
@@ -410,6 +442,16 @@ void Session::OnTlsAppError() {
       t.failure = absl::StrCat("after the handshake: ", failure.message);
     }
   });
+  // Truncation is the end of the stream; anything else leaves a client
+  // that may still talk, in plaintext.
+  if (failure.kind != tls::FailureKind::kTruncated) tls_abandoned_ = true;
+}
+
+void Session::AbandonTls() {
+  // What TLS delivered but never completed a line is not a command.
+  smtp_in_.clear();
+  tls_dead_ = true;
+  EnterLinger(/*absolute_deadline=*/true);
 }
 
 void Session::OnTlsEof() {
@@ -429,6 +471,7 @@ void Session::EnterLinger(bool absolute_deadline) {
   expect_ = Expect::kCommand;
   lines_.Reset();
   data_.reset();
+  responder_.OnTlsFailed();
   if (absolute_deadline) {
     if (behavior_.linger_after_tls_failure.count() <= 0) {
       Close(server_fin_sent_ ? CloseKind::kServerClosed

@@ -88,7 +88,7 @@ std::chrono::milliseconds SmtpResponder::DelayFor(std::string_view verb) const {
 }
 
 bool SmtpResponder::RefuseInPlaintext(Layer layer) const {
-  return behavior_.require_tls && layer == Layer::kPlaintext;
+  return behavior_.require_tls && layer == Layer::kPlaintext && !tls_failed_;
 }
 
 Response SmtpResponder::MustStartTls(std::string_view verb) const {
@@ -418,6 +418,15 @@ Response SmtpResponder::OnBdatChunkEnd(Layer layer) {
 
 void SmtpResponder::OnTlsStarted() {
   greeted_ = false;
+  authenticated_ = false;
+  envelope_ = {};
+  auth_.reset();
+  bdat_message_.Reset();
+}
+
+void SmtpResponder::OnTlsFailed() {
+  tls_failed_ = true;
+  greeted_ = true;
   authenticated_ = false;
   envelope_ = {};
   auth_.reset();

@@ -86,6 +86,12 @@ class SmtpResponder {
   Response OnBdatChunkEnd(Layer layer);
   // RFC 3207 §4.2: TLS started, so forget greeting, envelope and AUTH.
   void OnTlsStarted();
+  // The handshake failed or the client abandoned TLS, and the session goes
+  // on in plaintext as an active attacker runs it: every command is
+  // answered as if it were welcome (require_tls no longer refuses AUTH,
+  // MAIL, ...; MAIL needs no fresh EHLO) so that whatever the client
+  // would leak is captured.
+  void OnTlsFailed();
 
  private:
   struct Envelope {
@@ -126,6 +132,7 @@ class SmtpResponder {
   Envelope envelope_;
   std::optional<smtp::AuthExchange> auth_;
   MessageSummary bdat_message_;
+  bool tls_failed_ = false;
   std::uint64_t bdat_chunk_size_ = 0;
   bool bdat_last_ = false;
 };

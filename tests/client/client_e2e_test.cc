@@ -702,6 +702,140 @@ TEST(FlawTest, StarttlsTwiceIssuesStarttlsInsideTls) {
             1u);
 }
 
+// The attacker's plaintext EHLO offers AUTH (it writes every plaintext byte).
+ConnectionBehavior OffersAuthInPlaintext(ConnectionBehavior b) {
+  b.capabilities = {"PIPELINING", "SIZE 10485760", "AUTH PLAIN LOGIN",
+                    "STARTTLS"};
+  return b;
+}
+
+std::vector<SmtpEvent> CredentialsIn(const ConnectionTranscript& c,
+                                     SessionPhase phase) {
+  std::vector<SmtpEvent> out;
+  for (const SmtpEvent& e : Events(c, Kind::kCredentials)) {
+    if (e.phase == phase && e.channel == Channel::kPlaintext) out.push_back(e);
+  }
+  return out;
+}
+
+struct FallbackCase {
+  std::string name;
+  ConnectionBehavior behavior;
+  SessionPhase phase;
+};
+
+class FallbackSameConnectionTest
+    : public ::testing::TestWithParam<FallbackCase> {};
+
+// The leak happens on the first connection, in the clear: credentials,
+// MAIL and the message; and the secure client, on the same server, sends
+// nothing of the kind.
+TEST_P(FallbackSameConnectionTest, LeaksCredentialsOnTheSameConnection) {
+  const Client creds{.args = {"--user", "erin", "--password", "pw"}};
+  const ClientRun secure = RunAgainst(GetParam().behavior, creds);
+  EXPECT_NE(secure.exit_code(), 0) << secure.Describe();
+  EXPECT_THAT(ProtectedInPlaintext(secure.conn()), IsEmpty());
+
+  Client flawed = creds;
+  flawed.args.insert(flawed.args.end(),
+                     {"--flaw", "fallback-same-connection"});
+  const ClientRun run = RunAgainst(GetParam().behavior, flawed);
+  EXPECT_EQ(run.exit_code(), 0) << run.Describe();
+  EXPECT_EQ(run.connections, 1);
+  const ConnectionTranscript& c = run.conn();
+  const auto leaked = CredentialsIn(c, GetParam().phase);
+  ASSERT_EQ(leaked.size(), 1u) << run.Describe();
+  EXPECT_EQ(leaked[0].credentials->mechanism, "PLAIN");
+  EXPECT_EQ(leaked[0].credentials->password, "pw");
+  const auto messages = Events(c, Kind::kMessage);
+  ASSERT_EQ(messages.size(), 1u);
+  EXPECT_EQ(messages[0].phase, GetParam().phase);
+  EXPECT_EQ(messages[0].channel, Channel::kPlaintext);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Failures, FallbackSameConnectionTest,
+    ::testing::Values(
+        // Rejected inside the handshake (chain to an unknown root).
+        FallbackCase{"UnknownRoot",
+                     OffersAuthInPlaintext(
+                         WithCert(pki::CertProfile::kUnknownRoot)),
+                     SessionPhase::kAfterTlsFailure},
+        // Rejected after a completed TLS 1.3 handshake (the client's own
+        // leaf check): no alert, plaintext where records belong.
+        FallbackCase{"CommonNameOnlyAfterHandshake",
+                     OffersAuthInPlaintext(
+                         WithCert(pki::CertProfile::kCommonNameOnly)),
+                     SessionPhase::kAfterTlsFailure},
+        FallbackCase{"Tls11Only",
+                     [] {
+                       ConnectionBehavior b = OffersAuthInPlaintext({});
+                       b.tls_versions = fake::TlsVersions::kTls11Only;
+                       return b;
+                     }(),
+                     SessionPhase::kAfterTlsFailure},
+        FallbackCase{"Starttls454",
+                     [] {
+                       ConnectionBehavior b =
+                           OffersAuthInPlaintext(StarttlsRefused());
+                       b.after_starttls = fake::AfterStarttls::kStayPlaintext;
+                       return b;
+                     }(),
+                     SessionPhase::kAfterStarttlsRefused}),
+    [](const auto& info) { return info.param.name; });
+
+// Without AUTH in the plaintext EHLO the authenticating client gives up
+// before it sends anything protected: the false "pass" of a scenario whose
+// attacker forgot to offer AUTH.
+TEST(FlawTest, FallbackSameConnectionGivesUpWithoutAnAuthOffer) {
+  const ClientRun run = RunAgainst(
+      WithCert(pki::CertProfile::kUnknownRoot),
+      {.args = {"--user", "erin", "--password", "pw", "--flaw",
+                "fallback-same-connection"}});
+  EXPECT_EQ(run.exit_code(), 5) << run.Describe();
+  EXPECT_THAT(run.process.err.data, HasSubstr("did not advertise AUTH"));
+  EXPECT_THAT(ProtectedInPlaintext(run.conn()), IsEmpty());
+  EXPECT_EQ(Commands(run.conn(), "EHLO", SessionPhase::kAfterTlsFailure).size(),
+            1u);
+}
+
+// Always PLAIN, whatever the in-TLS EHLO offers, but only after reading it.
+TEST(FlawTest, AlwaysAuthPlainIgnoresTheOfferedMechanisms) {
+  ConnectionBehavior b;
+  b.tls_capabilities = {"PIPELINING", "SIZE 10485760", "AUTH LOGIN"};
+  const Client creds{.args = {"--user", "u", "--password", "p"}};
+  const ClientRun secure = RunAgainst(b, creds);
+  ExpectDeliveredOverTls(secure);
+  ASSERT_EQ(Commands(secure.conn(), "AUTH", SessionPhase::kTls).size(), 1u);
+  EXPECT_THAT(Commands(secure.conn(), "AUTH", SessionPhase::kTls)[0].text,
+              HasSubstr("AUTH LOGIN"));
+
+  Client flawed = creds;
+  flawed.args.insert(flawed.args.end(), {"--flaw", "always-auth-plain"});
+  for (const std::vector<std::string>& caps :
+       {std::vector<std::string>{"PIPELINING", "AUTH LOGIN"},
+        std::vector<std::string>{"PIPELINING"}}) {
+    b.tls_capabilities = caps;
+    const ClientRun run = RunAgainst(b, flawed);
+    ExpectDeliveredOverTls(run);
+    const ConnectionTranscript& c = run.conn();
+    const auto auth = Commands(c, "AUTH", SessionPhase::kTls);
+    ASSERT_EQ(auth.size(), 1u) << run.Describe();
+    EXPECT_THAT(auth[0].text, HasSubstr("AUTH PLAIN"));
+    // It waited for the real reply: the in-TLS EHLO was answered before
+    // the AUTH arrived.
+    std::int64_t ehlo_reply_us = 0;
+    for (const SmtpEvent& e : c.events) {
+      if (e.kind == Kind::kReply && e.verb == "EHLO" &&
+          e.phase == SessionPhase::kTls) {
+        ehlo_reply_us = e.t_us;
+      }
+    }
+    ASSERT_GT(ehlo_reply_us, 0);
+    EXPECT_GE(auth[0].t_us, ehlo_reply_us);
+  }
+}
+
 // Every flaw alone still delivers over TLS to a good server: a flaw only
 // changes the behaviour it names.
 class FlawOnGoodServerTest : public ::testing::TestWithParam<FlawInfo> {};

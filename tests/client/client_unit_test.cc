@@ -41,8 +41,17 @@ TEST(FlawsTest, TheIssuesNamesAreAllThere) {
        {"fallback-on-strip", "accept-helo", "no-verify", "no-hostname-check",
         "ignore-dates", "retry-plaintext", "keep-buffer", "stale-capabilities",
         "pipeline-starttls", "no-timeout", "auth-before-tls",
-        "starttls-twice"}) {
+        "starttls-twice", "fallback-same-connection", "always-auth-plain"}) {
     EXPECT_TRUE(FlawFromName(name).has_value()) << name;
+  }
+}
+
+// Only always-auth-plain is benign: it is there to prove no false alarm.
+TEST(FlawsTest, KindSeparatesVulnerabilitiesFromBenignQuirks) {
+  for (const FlawInfo& info : AllFlaws()) {
+    EXPECT_EQ(info.kind == FlawKind::kBenign,
+              info.flaw == Flaw::kAlwaysAuthPlain)
+        << info.name;
   }
 }
 

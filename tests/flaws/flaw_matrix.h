@@ -2,7 +2,8 @@
 // client (secure, or one --flaw) is expected to fail, and what it did.
 //
 // tests/flaws/expected.toml holds one table per configuration ("secure" and
-// every flaw name); each key in it is a scenario id expected to fail
+// every flaw name; the secure client's and every benign flaw's are empty:
+// they must fail nothing); each key in it is a scenario id expected to fail
 // (verdict fail or timeout) under require-tls, and its value lists the rule
 // ids the failure's violations must include. ParseExpectations reads it;
 // CompareConfiguration checks one configuration's run against it; the
@@ -52,6 +53,9 @@ Cell CellFromResult(const report::ScenarioResult& result);
 struct ConfigurationRun {
   std::string name;  // kSecure or a flaw name.
   std::string behaviour;  // The flaw's one-line behaviour ("" for secure).
+  // A benign flaw (client::FlawKind::kBenign): like the secure client it
+  // must fail nothing, and it is not counted among the flaws to detect.
+  bool benign = false;
   int64_t wall_ms = 0;
   // The client failed a control scenario, so the runner judged its passes
   // in attack scenarios inconclusive (a client that cannot deliver at all
@@ -89,10 +93,12 @@ std::string DescribeMismatch(const ConfigurationRun& run,
 
 // The totals the README quotes.
 struct MatrixTotals {
-  int flaws = 0;
-  int detected = 0;  // Flaws with at least one failing scenario.
-  // Non-pass results of the secure client plus failures no expectation
-  // explains in flaw runs.
+  int flaws = 0;     // Configurations that must be caught (not secure, not
+                     // benign).
+  int detected = 0;  // Of those, the ones with at least one failing scenario.
+  int benign = 0;    // Benign configurations run.
+  // Non-pass results of the secure client and of benign configurations,
+  // plus failures no expectation explains in flaw runs.
   int false_alarms = 0;
 };
 

@@ -117,9 +117,16 @@ TEST(FlawExpectations, CoverEveryFlawWithRealScenariosAndRules) {
   EXPECT_EQ(configured, names)
       << "expected.toml must have one table per flaw, plus [secure]";
 
+  std::set<std::string> benign;
+  for (const client::FlawInfo& f : client::AllFlaws()) {
+    if (f.kind == client::FlawKind::kBenign) benign.emplace(f.name);
+  }
   for (const auto& [name, failing] : expected) {
     if (name == kSecure) {
       EXPECT_TRUE(failing.empty()) << "the secure client must fail nothing";
+    } else if (benign.count(name) > 0) {
+      EXPECT_TRUE(failing.empty())
+          << "benign flaw " << name << " must fail nothing";
     } else {
       EXPECT_FALSE(failing.empty())
           << "flaw " << name << " is caught by no scenario";
@@ -174,6 +181,38 @@ TEST(FlawExpectations, CompareFindsUnexpectedMissingAndWrongRules) {
   EXPECT_NE(DescribeMismatch(run, m).find("timeout: b"), std::string::npos);
 }
 
+// A benign configuration is held to the secure client's standard: it is
+// no flaw to detect, and each of its failures is a false alarm.
+TEST(FlawExpectations, BenignFailuresAreFalseAlarmsNotDetections) {
+  ConfigurationRun secure;
+  secure.name = kSecure;
+  secure.cells["a/x"] = {"pass", {}, "pass"};
+  ConfigurationRun flaw;
+  flaw.name = "keep-buffer";
+  flaw.cells["a/x"] = {"fail", {"acted-on-injected-bytes"}, "fail"};
+  ConfigurationRun benign;
+  benign.name = "always-auth-plain";
+  benign.benign = true;
+  benign.cells["a/x"] = {"pass", {}, "pass: note"};
+  const Expectations expected = {{std::string(kSecure), {}},
+                                 {"keep-buffer", {{"a/x", {}}}},
+                                 {"always-auth-plain", {}}};
+  MatrixTotals t = Totals({secure, flaw, benign}, expected);
+  EXPECT_EQ(t.flaws, 1);
+  EXPECT_EQ(t.detected, 1);
+  EXPECT_EQ(t.benign, 1);
+  EXPECT_EQ(t.false_alarms, 0);
+  benign.cells["a/x"] = {"fail", {"acted-on-injected-bytes"}, "fail"};
+  t = Totals({secure, flaw, benign}, expected);
+  EXPECT_EQ(t.detected, 1);
+  EXPECT_EQ(t.false_alarms, 1);
+  EXPECT_EQ(CompareConfiguration(benign, {}).unexpected,
+            std::vector<std::string>{"a/x"});
+  EXPECT_NE(RenderMarkdown({secure, flaw, benign}, expected)
+                .find("`always-auth-plain` (benign)"),
+            std::string::npos);
+}
+
 TEST(FlawMatrix, SecurePassesEverythingAndEachFlawIsCaughtExactly) {
   const Expectations expected = LoadExpectations();
   const scenario::Catalog catalog = LoadBuiltinCatalog();
@@ -209,12 +248,14 @@ TEST(FlawMatrix, SecurePassesEverythingAndEachFlawIsCaughtExactly) {
     std::string name;
     std::string flaw;
     std::string behaviour;
+    bool benign = false;
   };
   std::vector<Configuration> configurations = {
-      {std::string(kSecure), "", ""}};
+      {std::string(kSecure), "", "", false}};
   for (const client::FlawInfo& f : client::AllFlaws()) {
-    configurations.push_back(
-        {std::string(f.name), std::string(f.name), std::string(f.behaviour)});
+    configurations.push_back({std::string(f.name), std::string(f.name),
+                              std::string(f.behaviour),
+                              f.kind == client::FlawKind::kBenign});
   }
 
   const std::string dir = ReportDir();
@@ -252,6 +293,7 @@ TEST(FlawMatrix, SecurePassesEverythingAndEachFlawIsCaughtExactly) {
       ConfigurationRun& run = runs[i];
       run.name = config.name;
       run.behaviour = config.behaviour;
+      run.benign = config.benign;
       run.wall_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                         std::chrono::steady_clock::now() - start)
                         .count();

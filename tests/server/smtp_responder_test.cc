@@ -54,6 +54,36 @@ TEST(SmtpResponder, StarttlsNextFollowsAfterStarttlsAndReplyCode) {
   }
 }
 
+// After a failed handshake the server is the attacker's: require_tls no
+// longer refuses, an AUTH exchange or login from inside TLS is forgotten,
+// and MAIL needs no fresh EHLO.
+TEST(SmtpResponder, AfterTlsFailureEverythingIsWelcome) {
+  ConnectionBehavior b;
+  b.require_tls = true;
+  SmtpResponder r(b);
+  EXPECT_EQ(ReplyCodeOf(Say(r, "EHLO a").reply), 250);
+  EXPECT_EQ(ReplyCodeOf(Say(r, "MAIL FROM:<a@x.test>").reply), 530);
+  r.OnTlsStarted();
+  EXPECT_EQ(
+      ReplyCodeOf(Say(r, "AUTH PLAIN " + smtp::EncodeAuthPlain("", "u", "p"),
+                      Layer::kTls)
+                      .reply),
+      235);
+  EXPECT_EQ(ReplyCodeOf(Say(r, "AUTH LOGIN", Layer::kTls).reply), 503);
+  r.OnTlsFailed();
+  Response auth = Say(r, "AUTH PLAIN " + smtp::EncodeAuthPlain("", "u", "p"));
+  EXPECT_EQ(ReplyCodeOf(auth.reply), 235);
+  bool captured = false;
+  for (const SmtpEvent& e : auth.events) {
+    captured |= e.kind == SmtpEvent::Kind::kCredentials &&
+                e.credentials.has_value() && e.credentials->password == "p";
+  }
+  EXPECT_TRUE(captured);
+  EXPECT_EQ(ReplyCodeOf(Say(r, "MAIL FROM:<a@x.test>").reply), 250);
+  EXPECT_EQ(ReplyCodeOf(Say(r, "RCPT TO:<b@x.test>").reply), 250);
+  EXPECT_EQ(ReplyCodeOf(Say(r, "DATA").reply), 354);
+}
+
 TEST(SmtpResponder, InjectionTravelsWithTheStarttlsReply) {
   ConnectionBehavior b;
   b.inject_after_starttls_reply = "250 evil\r\n";

@@ -157,11 +157,10 @@ absl::StatusOr<smtp::Reply> TestClient::ReadReply(Ms timeout) {
   for (int i = 0; i < 10000; ++i) {
     smtp::ReplyParser parser;
     std::optional<absl::StatusOr<smtp::Reply>> got;
-    const std::size_t used =
-        parser.Feed(in_, [&](const smtp::ReplyResult& r) {
-          got = r.ToStatusOr();
-          return false;
-        });
+    const std::size_t used = parser.Feed(in_, [&](const smtp::ReplyResult& r) {
+      got = r.ToStatusOr();
+      return false;
+    });
     if (got.has_value()) {
       in_.erase(0, used);
       return *got;
@@ -215,6 +214,33 @@ absl::Status TestClient::TlsShutdown() {
   if (!tls_) return absl::FailedPreconditionError("no TLS");
   GAUNTLET_RETURN_IF_ERROR(tls_->Shutdown());
   return FlushTls();
+}
+
+absl::Status TestClient::AbortTlsWithFatalAlert(std::string_view followed_by) {
+  if (!tls_ || !tls_->handshake_complete()) {
+    return absl::FailedPreconditionError("no established TLS session");
+  }
+  // A TLS 1.2/1.3 application_data record whose tag cannot verify.
+  std::string forged = {0x17, 0x03, 0x03, 0x00, 0x20};
+  forged.append(0x20, '\x5a');
+  GAUNTLET_RETURN_IF_ERROR(tls_->FeedCiphertext(forged));
+  absl::StatusOr<tls::ReadResult> read = tls_->ReadPlaintext(65536);
+  if (read.ok()) {
+    return absl::InternalError("the engine accepted a forged record");
+  }
+  std::string alert = tls_->TakeCiphertextToSend();
+  if (alert.empty()) {
+    return absl::InternalError("the engine wrote no alert for a bad record");
+  }
+  alert.append(followed_by);
+  GAUNTLET_RETURN_IF_ERROR(SendRaw(alert));
+  DropTls();
+  return absl::OkStatus();
+}
+
+void TestClient::DropTls() {
+  tls_.reset();
+  in_.clear();
 }
 
 absl::StatusOr<tls::TlsContext> ClientContext(const std::string& root_pem,

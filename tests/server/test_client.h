@@ -74,6 +74,17 @@ class TestClient {
   tls::TlsSession* tls() { return tls_ ? &*tls_ : nullptr; }
   // Sends our close_notify.
   absl::Status TlsShutdown();
+  // Ends TLS the way a client that rejects the server after the handshake
+  // does: sends a fatal alert, encrypted under the session's keys. The
+  // engine has no call that sends an alert at will, so this feeds it a
+  // forged application_data record, which it answers with a real fatal
+  // bad_record_mac alert (RFC 8446 §5.2). `followed_by` (plaintext) goes
+  // in the same write. Then forgets TLS (DropTls).
+  absl::Status AbortTlsWithFatalAlert(std::string_view followed_by = "");
+  // Forgets the TLS session without a word on the wire: from now on Send
+  // and ReadReply are plaintext on the same socket (a client falling back
+  // after a failed or rejected handshake). Buffered input is discarded.
+  void DropTls();
 
  private:
   explicit TestClient(int fd) : fd_(fd) {}
