@@ -283,11 +283,12 @@ report::ScenarioResult JudgeServedClient(const scenario::Scenario& s,
   r.transcript = std::move(transcript);
   // The client ran, but not under Gauntlet: nothing is known of its exit.
   r.client.ran = true;
-  r.observations = verdict::ObserveRun(r.transcript, s.server, r.client);
+  r.observations = verdict::ObserveRun(r.transcript, r.client);
   verdict::JudgeInput in;
   in.expectation = r.expectation;
   in.policy = policy;
   in.kind = s.kind;
+  in.severity = s.severity;
   r.verdict = verdict::Judge(r.observations, in);
   return r;
 }

@@ -223,7 +223,7 @@ std::string FormatResultLine(const ScenarioResult& result,
       Cat("  ", Paint(VerdictMark(v.verdict), ColorOf(v.verdict), color), " ",
           SanitizeText(result.scenario_id));
   if (ShowsSeverity(result)) {
-    Append(&out, " [", scenario::SeverityName(result.severity), "]");
+    Append(&out, " [", scenario::SeverityName(ShownSeverity(result)), "]");
   }
   Append(&out, "  ", SanitizeText(result.title));
   if (options.show_policy) {
@@ -342,7 +342,7 @@ std::string FormatRecap(const RunReport& report,
       if (r.verdict.verdict == verdict::VerdictKind::kError) {
         Append(&line, " [error] ", SanitizeText(r.verdict.summary));
       } else {
-        Append(&line, " [", scenario::SeverityName(r.severity), "]");
+        Append(&line, " [", scenario::SeverityName(ShownSeverity(r)), "]");
         const std::string rules = RuleIds(r);
         if (!rules.empty()) Append(&line, " ", rules);
       }

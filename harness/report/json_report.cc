@@ -43,17 +43,6 @@ json OptInt(const std::optional<int>& v) {
   return *v;
 }
 
-std::string_view EventKindName(fake::SmtpEvent::Kind kind) {
-  switch (kind) {
-    case fake::SmtpEvent::Kind::kCommand: return "command";
-    case fake::SmtpEvent::Kind::kReply: return "reply";
-    case fake::SmtpEvent::Kind::kAuthData: return "auth-data";
-    case fake::SmtpEvent::Kind::kCredentials: return "credentials";
-    case fake::SmtpEvent::Kind::kMessage: return "message";
-    case fake::SmtpEvent::Kind::kBadLine: return "bad-line";
-  }
-  return "unknown";
-}
 
 json EvidenceJson(const verdict::Evidence& e) {
   return json{{"connection", e.connection < 0 ? json(nullptr)
@@ -145,6 +134,31 @@ json TlsJson(const fake::TlsFacts& t) {
              {"offered_versions", t.client_hello->offered_versions},
              {"offered_suites", t.client_hello->offered_suites}};
   }
+  json versions = json::array();
+  for (const fake::TlsVersion v : t.server_versions) {
+    versions.push_back(S(fake::TlsVersionName(v)));
+  }
+  json cert = nullptr;
+  if (t.certificate.has_value()) {
+    json flaws = json::array();
+    for (const fake::CertFlaw f : t.certificate->flaws) {
+      flaws.push_back(S(fake::CertFlawName(f)));
+    }
+    cert = {{"profile", EscapeBytes(t.certificate->profile)},
+            {"flaws", std::move(flaws)},
+            {"names", t.certificate->names},
+            {"key_type", EscapeBytes(t.certificate->key_type)},
+            {"key_bits", t.certificate->key_bits},
+            {"signature", EscapeBytes(t.certificate->signature)},
+            {"t_ms", Ms(t.certificate->t_us)}};
+  }
+  json fault = nullptr;
+  if (t.fault.has_value()) {
+    fault = {{"kind", S(fake::TlsFaultName(t.fault->kind))},
+             {"where", S(fake::FaultPointName(t.fault->where))},
+             {"t_ms", Ms(t.fault->t_us)},
+             {"detail", EscapeBytes(t.fault->detail)}};
+  }
   return json{{"client_hello", std::move(hello)},
               {"outcome", S(fake::HandshakeOutcomeName(t.outcome))},
               {"failure", t.failure},
@@ -152,7 +166,14 @@ json TlsJson(const fake::TlsFacts& t) {
               {"cipher", t.cipher},
               {"alerts_received", t.alerts_received},
               {"alerts_sent", t.alerts_sent},
-              {"handshake_done_ms", Ms(t.handshake_done_us)}};
+              {"handshake_done_ms", Ms(t.handshake_done_us)},
+              {"server_versions", std::move(versions)},
+              {"server_ciphers", t.server_ciphers
+                                     ? json(S(fake::CipherSetName(
+                                           *t.server_ciphers)))
+                                     : json(nullptr)},
+              {"certificate", std::move(cert)},
+              {"fault", std::move(fault)}};
 }
 
 json TranscriptJson(const fake::Transcript& t) {
@@ -160,7 +181,7 @@ json TranscriptJson(const fake::Transcript& t) {
   for (const fake::ConnectionTranscript& c : t.connections) {
     json events = json::array();
     for (const fake::SmtpEvent& e : c.events) {
-      json ej = {{"kind", S(EventKindName(e.kind))},
+      json ej = {{"kind", S(fake::SmtpEventKindName(e.kind))},
                  {"t_ms", Ms(e.t_us)},
                  {"phase", S(fake::PhaseName(e.phase))},
                  {"channel", S(fake::ChannelName(e.channel))},
@@ -168,6 +189,10 @@ json TranscriptJson(const fake::Transcript& t) {
                  {"text", EscapeBytes(e.text)}};
       if (e.kind == fake::SmtpEvent::Kind::kReply) {
         ej["reply_code"] = e.reply_code;
+      }
+      if (e.read_us >= 0) ej["read_ms"] = Ms(e.read_us);
+      if (e.kind == fake::SmtpEvent::Kind::kReplyDelayed) {
+        ej["delay_ms"] = Ms(e.delay_us);
       }
       if (e.credentials.has_value()) {
         ej["credentials"] = {{"mechanism", EscapeBytes(e.credentials->mechanism)},
@@ -191,12 +216,18 @@ json TranscriptJson(const fake::Transcript& t) {
            {"bytes_b64", absl::Base64Escape(absl::string_view(
                              w.bytes.data(), w.bytes.size()))}});
     }
+    json records = json::array();
+    for (const fake::TlsRecordInPlaintext& r : c.tls_records_in_plaintext) {
+      records.push_back(
+          {{"t_ms", Ms(r.t_us)}, {"phase", S(fake::PhaseName(r.phase))}});
+    }
     conns.push_back({{"index", c.index},
                      {"accepted_ms", Ms(c.accepted_us)},
                      {"closed_ms", Ms(c.closed_us)},
                      {"close", S(fake::CloseKindName(c.close))},
                      {"bytes_after_starttls", EscapeBytes(c.bytes_after_starttls)},
                      {"tls", TlsJson(c.tls)},
+                     {"tls_records_in_plaintext", std::move(records)},
                      {"events", std::move(events)},
                      {"wire", std::move(wire)}});
   }
@@ -207,6 +238,7 @@ json ResultJson(const ScenarioResult& r) {
   json violations = json::array();
   for (const verdict::Violation& v : r.verdict.violations) {
     violations.push_back({{"rule", v.rule},
+                          {"severity", S(scenario::SeverityName(v.severity))},
                           {"sentence", v.sentence},
                           {"fix", v.fix},
                           {"reference", v.reference},
@@ -236,6 +268,7 @@ json ResultJson(const ScenarioResult& r) {
               {"title", r.title},
               {"tags", r.tags},
               {"severity", S(scenario::SeverityName(r.severity))},
+              {"shown_severity", S(scenario::SeverityName(ShownSeverity(r)))},
               {"kind", S(scenario::ScenarioKindName(r.kind))},
               {"policy", S(scenario::PolicyName(r.policy))},
               {"expectation", S(scenario::ExpectationName(r.expectation))},

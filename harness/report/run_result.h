@@ -131,7 +131,13 @@ bool IsFailing(verdict::VerdictKind kind);
 // high > medium > low > info).
 bool AtOrAbove(scenario::Severity severity, scenario::Severity threshold);
 
-// A failed or timed-out attack result whose severity is below
+// The severity a report shows for a result and the gate judges it by: the
+// most severe of its violations (each has the scenario's severity, or a
+// robustness rule's own, e.g. gave-up-late's low), or the scenario's when it
+// has none.
+scenario::Severity ShownSeverity(const ScenarioResult& result);
+
+// A failed or timed-out attack result whose shown severity is below
 // `report.fail_on`: listed and counted, but it does not fail the run.
 bool BelowFailOn(const ScenarioResult& result, scenario::Severity fail_on);
 

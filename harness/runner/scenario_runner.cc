@@ -176,6 +176,7 @@ verdict::JudgeInput MakeJudgeInput(const report::ScenarioResult& r,
   in.policy = r.policy;
   in.kind = r.kind;
   in.controls_failed = controls_failed;
+  in.severity = r.severity;
   return in;
 }
 
@@ -452,7 +453,7 @@ report::ScenarioResult ScenarioRunner::RunScenario(
             "client?): the run cannot be judged"));
     return finish();
   }
-  r.observations = verdict::ObserveRun(r.transcript, s.server, r.client);
+  r.observations = verdict::ObserveRun(r.transcript, r.client);
   r.verdict =
       verdict::Judge(r.observations, MakeJudgeInput(r, controls_failed));
   if (ran->leftover_processes > 0) {
