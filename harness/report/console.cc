@@ -99,6 +99,7 @@ std::string_view UniversalRulePhrase(std::string_view rule) {
   if (rule == verdict::kRuleStaleCapabilities) return "stale capabilities";
   if (rule == verdict::kRuleNoEhloAfterTls) return "no EHLO after TLS";
   if (rule == verdict::kRuleHang) return "hanging";
+  if (rule == verdict::kRuleGaveUpLate) return "waiting past the limit";
   return rule;
 }
 
