@@ -187,6 +187,9 @@ TEST(ConsoleTest, FailOnMarksFailuresBelowItAndSaysSo) {
   EXPECT_TRUE(HasLine(lines, "Failures (1):"));
   // At the threshold: no mark.
   report.results[1].severity = scenario::Severity::kMedium;
+  for (verdict::Violation& v : report.results[1].verdict.violations) {
+    v.severity = scenario::Severity::kMedium;
+  }
   EXPECT_THAT(FormatResultLine(report.results[1], opts),
               Not(HasSubstr("below")));
   // A control that fails is not a finding to gate by severity: no mark.
