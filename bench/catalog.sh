@@ -15,7 +15,7 @@
 #    waits (its client time is over 1 s: --max-time or a withheld reply),
 #    so that their wall time is measured, not estimated (median of 5).
 # 4. Prints the figures: wall times; the harness overhead per scenario as
-#    issue 4 defines it,
+#    the README defines it ("Figures"),
 #        (catalog wall - curl's own time x scenarios / parallelism) / scenarios
 #    with curl's own time taken alone and taken two at a time; and the
 #    harness's cost measured directly (scenario time minus client time, and
@@ -98,7 +98,7 @@ print(f"  scenarios where curl itself waits (> 1 s of client time): {len(waits)}
       + ", ".join(r["id"] for r in waits))
 print(f"  the other {q} scenarios, run on their own: {q_wall/1000:.2f} s wall (median of 5)")
 for label, own in (("two at a time", pair), ("one at a time", alone)):
-    print(f"harness overhead per scenario (issue 4 formula, the {q} without waits, "
+    print(f"harness overhead per scenario (the README's formula, the {q} without waits, "
           f"curl's time {label}): {(q_wall - own * q / 2) / q:.1f} ms")
 harness = [r["duration_ms"] - r["client"]["duration_ms"] for r in quick["results"]]
 print(f"harness time per scenario (scenario time minus client time): "

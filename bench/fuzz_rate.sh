@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The reply parser's fuzzing rate: libFuzzer + ASan + UBSan executions per
-# second, the figure issue 2 sets at 100,000.
+# second; the README's goal is 100,000.
 #
 #   bench/fuzz_rate.sh [RUNS] [SECONDS] [MAX_LEN]   (defaults: 5, 45, 512)
 #

@@ -3,7 +3,6 @@
 #include <cmath>
 #include <cstdio>
 #include <exception>
-#include <fstream>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -16,6 +15,7 @@
 #include "client/flaws.h"
 #include "client/options.h"
 #include "client/smtp_client.h"
+#include "common/bounded_file.h"
 #include "smtp/command.h"
 #include "tls/thread_cleanup.h"
 
@@ -32,26 +32,10 @@ int Fail(ExitCode code, absl::string_view message) {
 }
 
 absl::Status ReadMessageFile(const std::string& path, std::string* out) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    return ClientError(ExitCode::kUsage,
-                       absl::StrCat("cannot open message file ", path));
-  }
-  std::string data;
-  char buf[64 * 1024];
-  while (in.read(buf, sizeof buf) || in.gcount() > 0) {
-    data.append(buf, static_cast<std::size_t>(in.gcount()));
-    if (data.size() > kMaxMessageBytes) {
-      return ClientError(ExitCode::kUsage,
-                         absl::StrCat("message file ", path, " is larger than ",
-                                      kMaxMessageBytes, " bytes"));
-    }
-  }
-  if (in.bad()) {
-    return ClientError(ExitCode::kUsage,
-                       absl::StrCat("cannot read message file ", path));
-  }
-  *out = NormalizeLineEndings(data);
+  absl::StatusOr<std::string> data =
+      files::ReadRegularFile(path, kMaxMessageBytes, "message file");
+  if (!data.ok()) return ClientError(ExitCode::kUsage, data.status().message());
+  *out = NormalizeLineEndings(*data);
   return absl::OkStatus();
 }
 

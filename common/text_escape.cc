@@ -5,6 +5,10 @@
 #include <string>
 #include <string_view>
 
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+
 namespace gauntlet::text {
 namespace {
 
@@ -120,6 +124,52 @@ std::string SanitizeText(std::string_view text, bool keep_newlines) {
       AppendEscaped(c, out);
       ++i;
     }
+  }
+  return out;
+}
+
+absl::StatusOr<std::string> UnescapeBytes(std::string_view escaped) {
+  const auto hex = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  std::string out;
+  out.reserve(escaped.size());
+  for (std::size_t i = 0; i < escaped.size(); ++i) {
+    const char c = escaped[i];
+    if (c != '\\') {
+      if (c < 0x20 || c > 0x7e) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "escaped bytes: a raw byte that is not printable ASCII at offset ",
+            i, " (write it as \\xNN)"));
+      }
+      out.push_back(c);
+      continue;
+    }
+    const char e = i + 1 < escaped.size() ? escaped[i + 1] : '\0';
+    switch (e) {
+      case 'r': out.push_back('\r'); ++i; continue;
+      case 'n': out.push_back('\n'); ++i; continue;
+      case 't': out.push_back('\t'); ++i; continue;
+      case '\\': out.push_back('\\'); ++i; continue;
+      case 'x': {
+        const int hi = i + 2 < escaped.size() ? hex(escaped[i + 2]) : -1;
+        const int lo = i + 3 < escaped.size() ? hex(escaped[i + 3]) : -1;
+        if (hi >= 0 && lo >= 0) {
+          out.push_back(static_cast<char>(hi << 4 | lo));
+          i += 3;
+          continue;
+        }
+        break;
+      }
+      default:
+        break;
+    }
+    return absl::InvalidArgumentError(absl::StrCat(
+        "escaped bytes: a backslash at offset ", i,
+        " starts no escape (\\r \\n \\t \\\\ or \\xNN)"));
   }
   return out;
 }

@@ -26,10 +26,19 @@
 #include <string>
 #include <string_view>
 
+#include "absl/status/statusor.h"
+
 namespace gauntlet::text {
 
 // Every byte of `bytes`, escaped exactly as described above.
 std::string EscapeBytes(std::string_view bytes);
+
+// The inverse of EscapeBytes: \r \n \t \\ and \xNN (either case of hex)
+// are decoded, printable ASCII stands for itself. Anything else -- another
+// escape, a cut-off one, a byte outside 0x20..0x7E -- is an
+// InvalidArgument error naming its offset. The output is never longer than
+// the input.
+absl::StatusOr<std::string> UnescapeBytes(std::string_view escaped);
 
 // Like EscapeBytes, but at most `max_chars` characters of escaped text
 // (never splitting an escape); a cut is marked "... [N bytes]" with N the

@@ -36,9 +36,11 @@ LAYERS = [
     # The SMTP protocol core; the TLS engine over wolfSSL. Siblings.
     ("smtp", 1),
     ("tls", 1),
-    # The runtime test PKI; the reference client. Siblings.
+    # The runtime test PKI; the reference client; server scripts and their
+    # mutator (the pure core of `gauntlet fuzz`). Siblings.
     ("fake_servers/pki", 2),
     ("client", 2),
+    ("fuzzing", 2),
     # The misbehaviour switches and the transcript (plain data).
     ("fake_servers", 3),
     # The scripted fake SMTP server.
@@ -50,6 +52,9 @@ LAYERS = [
     ("harness/report", 8),
     ("harness/runner", 9),
     ("harness/proxy", 10),
+    # The runner side of `gauntlet fuzz` (AFL++ coverage maps); a sibling
+    # of harness/proxy.
+    ("harness/fuzz", 10),
     ("harness/cli", 11),
 ]
 # Folders whose own files (not subfolders) form the layer.

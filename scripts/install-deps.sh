@@ -23,9 +23,11 @@ build_pkgs=(
 demo_pkgs=(
   curl python3 python3-aiosmtpd
 )
-# Further real SMTP clients and servers the tests drive (no mocks of them).
+# Further real SMTP clients and servers the tests drive (no mocks of them),
+# and afl-clang-fast (afl++) for the coverage-instrumented test client.
 test_pkgs=(
   openssl gnutls-bin postfix libxml2-utils
+  afl++
 )
 
 say() { echo "install-deps: $*" >&2; }

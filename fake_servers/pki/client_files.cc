@@ -20,17 +20,15 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/string_view.h"
 #include "common/status_macros.h"
+#include "common/string_view.h"
 
 namespace gauntlet::pki {
 namespace {
 
-// absl::string_view is not std::string_view in this Abseil build.
-absl::string_view AbslView(std::string_view s) { return {s.data(), s.size()}; }
-
 absl::Status ErrnoError(std::string_view what, const std::string& path,
                         int err) {
   return absl::InternalError(
-      absl::StrCat(AbslView(what), " ", path, ": ", std::strerror(err)));
+      absl::StrCat(ToAbsl(what), " ", path, ": ", std::strerror(err)));
 }
 
 // Writes a new file (never follows or reuses an existing one) with exactly
@@ -89,7 +87,7 @@ absl::StatusOr<std::unique_ptr<ClientFiles>> ClientFiles::Write(
   GAUNTLET_RETURN_IF_ERROR(WriteNewFile(files->CaFile(), ca_pem, 0644));
   for (const ServedChain& chain : chains) {
     GAUNTLET_RETURN_IF_ERROR(MakeDir(
-        absl::StrCat(files->dir_, "/", AbslView(CertProfileName(chain.profile)))));
+        absl::StrCat(files->dir_, "/", ToAbsl(CertProfileName(chain.profile)))));
     GAUNTLET_RETURN_IF_ERROR(MakeDir(files->ChainDir(chain.profile,
                                                      chain.key_type)));
     GAUNTLET_RETURN_IF_ERROR(WriteNewFile(
@@ -114,8 +112,8 @@ ClientFiles::~ClientFiles() {
 std::string ClientFiles::CaFile() const { return dir_ + "/ca.pem"; }
 
 std::string ClientFiles::ChainDir(CertProfile profile, KeyType key) const {
-  return absl::StrCat(dir_, "/", AbslView(CertProfileName(profile)), "/",
-                      AbslView(KeyTypeName(key)));
+  return absl::StrCat(dir_, "/", ToAbsl(CertProfileName(profile)), "/",
+                      ToAbsl(KeyTypeName(key)));
 }
 
 std::string ClientFiles::LeafFile(CertProfile profile, KeyType key) const {

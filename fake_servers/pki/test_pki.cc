@@ -17,14 +17,12 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "common/status_macros.h"
+#include "common/string_view.h"
 #include "fake_servers/pki/asn1_der.h"
 #include "fake_servers/pki/cert_builder.h"
 
 namespace gauntlet::pki {
 namespace {
-
-// absl::string_view is not std::string_view in this Abseil build.
-absl::string_view AbslView(std::string_view s) { return {s.data(), s.size()}; }
 
 constexpr absl::Duration kDay = absl::Hours(24);
 
@@ -72,7 +70,7 @@ absl::Status ValidateHostName(const std::string& name, std::size_t index) {
   if (absl::EndsWith(lower, ".gauntlet.test") &&
       lower.find('.') == lower.size() - std::string_view(".gauntlet.test").size()) {
     return absl::InvalidArgumentError(absl::StrCat(
-        where, ": matched by ", AbslView(TestPki::kWildcardName),
+        where, ": matched by ", ToAbsl(TestPki::kWildcardName),
         ", which the wildcard-mismatch profile relies on not matching"));
   }
   return absl::OkStatus();
@@ -201,8 +199,8 @@ absl::StatusOr<std::unique_ptr<TestPki>> TestPki::Create(Options options) {
 
       CertSpec spec;
       spec.common_name = primary_host;
-      spec.unit = absl::StrCat(AbslView(CertProfileName(profile)), " ",
-                               AbslView(KeyTypeName(key_type)), " leaf");
+      spec.unit = absl::StrCat(ToAbsl(CertProfileName(profile)), " ",
+                               ToAbsl(KeyTypeName(key_type)), " leaf");
       spec.not_before = now - absl::Hours(1);
       spec.not_after = now + 30 * kDay;
       for (const std::string& name : dns_names) {

@@ -10,6 +10,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
+#include "common/string_view.h"
 
 namespace gauntlet::fake::server {
 namespace {
@@ -17,12 +18,9 @@ namespace {
 constexpr std::string_view kDomain = "mx.gauntlet.test";
 constexpr int kMaxRecipients = 100;
 
-// absl::string_view is not std::string_view in this Abseil build.
-absl::string_view Absl(std::string_view s) { return {s.data(), s.size()}; }
-
 std::string FirstWordUpper(std::string_view line) {
   std::size_t end = line.find(' ');
-  return absl::AsciiStrToUpper(Absl(line.substr(0, end)));
+  return absl::AsciiStrToUpper(ToAbsl(line.substr(0, end)));
 }
 
 SmtpEvent ClientEvent(SmtpEvent::Kind kind, std::string verb,
@@ -64,7 +62,7 @@ Response SmtpResponder::Reply(std::string_view verb,
   Response r;
   r.verb = std::string(verb);
   r.reply = behavior_.bare_lf_replies
-                ? absl::StrReplaceAll(Absl(text), {{"\r\n", "\n"}})
+                ? absl::StrReplaceAll(ToAbsl(text), {{"\r\n", "\n"}})
                 : std::string(text);
   return r;
 }
@@ -72,7 +70,7 @@ Response SmtpResponder::Reply(std::string_view verb,
 const ReplyOverride* SmtpResponder::FindOverride(std::string_view verb,
                                                  Layer layer) const {
   for (const ReplyOverride& o : behavior_.reply_overrides) {
-    if (!absl::EqualsIgnoreCase(o.verb, Absl(verb))) continue;
+    if (!absl::EqualsIgnoreCase(o.verb, ToAbsl(verb))) continue;
     if (o.phase == Phase::kAny ||
         (o.phase == Phase::kPlaintext && layer == Layer::kPlaintext) ||
         (o.phase == Phase::kTls && layer == Layer::kTls)) {
@@ -84,7 +82,7 @@ const ReplyOverride* SmtpResponder::FindOverride(std::string_view verb,
 
 std::chrono::milliseconds SmtpResponder::DelayFor(std::string_view verb) const {
   for (const CommandDelay& d : behavior_.delays) {
-    if (absl::EqualsIgnoreCase(d.verb, Absl(verb))) return d.delay;
+    if (absl::EqualsIgnoreCase(d.verb, ToAbsl(verb))) return d.delay;
   }
   return std::chrono::milliseconds(0);
 }
@@ -237,7 +235,7 @@ Response SmtpResponder::OnEhlo(const smtp::Command& cmd, Layer layer) {
     return silent;
   }
   std::vector<std::string> lines = {
-      absl::StrCat(Absl(kDomain), " Hello ", cmd.argument)};
+      absl::StrCat(ToAbsl(kDomain), " Hello ", cmd.argument)};
   const std::vector<std::string>& caps = layer == Layer::kTls
                                              ? behavior_.tls_capabilities
                                              : behavior_.capabilities;
@@ -248,7 +246,7 @@ Response SmtpResponder::OnEhlo(const smtp::Command& cmd, Layer layer) {
 Response SmtpResponder::OnHelo(const smtp::Command& cmd) {
   envelope_ = {};
   greeted_ = true;
-  return Reply("HELO", absl::StrCat("250 ", Absl(kDomain), " Hello ",
+  return Reply("HELO", absl::StrCat("250 ", ToAbsl(kDomain), " Hello ",
                                     cmd.argument, "\r\n"));
 }
 

@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "absl/status/status.h"
+#include "common/bounded_file.h"
 #include "common/status_macros.h"
 #include "harness/report/file_io.h"
 #include "harness/report/json_read.h"
@@ -118,7 +119,7 @@ absl::StatusOr<Baseline> ParseBaseline(std::string_view json_text,
 
 absl::StatusOr<Baseline> ReadBaselineFile(const std::string& path) {
   GAUNTLET_ASSIGN_OR_RETURN(std::string text,
-                            ReadFileBounded(path, kMaxBaselineBytes));
+                            files::ReadRegularFile(path, kMaxBaselineBytes, "baseline"));
   return ParseBaseline(text, path);
 }
 

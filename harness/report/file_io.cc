@@ -153,9 +153,4 @@ absl::Status CheckOutputFile(const std::string& path) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::string> ReadFileBounded(const std::string& path,
-                                            std::size_t max_bytes) {
-  return files::ReadRegularFile(path, max_bytes, "file");
-}
-
 }  // namespace gauntlet::report

@@ -5,9 +5,8 @@
 // an interrupted run (Ctrl-C, a crash, a full disk) never leaves a half
 // written file behind under the real name. Reports hold transcripts (AUTH
 // exchanges, the client's credentials), so files are created 0600 and the
-// directories made for them 0700 unless the caller asks otherwise. Reads are
-// bounded and refuse anything but a regular file (a FIFO would block): a
-// baseline or report file of absurd size is refused, not slurped.
+// directories made for them 0700 unless the caller asks otherwise. Reading
+// them back goes through common/bounded_file.h like every other file.
 
 #ifndef GAUNTLET_HARNESS_REPORT_FILE_IO_H_
 #define GAUNTLET_HARNESS_REPORT_FILE_IO_H_
@@ -21,7 +20,7 @@
 
 namespace gauntlet::report {
 
-// Largest file ReadFileBounded accepts by default.
+// Largest report file Gauntlet reads back (`gauntlet judge`, --baseline).
 inline constexpr std::size_t kMaxReportFileBytes = 256u * 1024 * 1024;
 
 // Modes of what Gauntlet writes: private to the user running it.
@@ -46,12 +45,6 @@ absl::Status CreateDirectories(const std::string& dir,
 // NotFound / FailedPrecondition / PermissionDenied naming the path.
 absl::Status CheckOutputFile(const std::string& path);
 
-// The whole file, read with common/bounded_file.h (regular files
-// only, never blocking on a FIFO); NotFound when it does not exist,
-// FailedPrecondition when it is larger than `max_bytes` or not a regular
-// file.
-absl::StatusOr<std::string> ReadFileBounded(
-    const std::string& path, std::size_t max_bytes = kMaxReportFileBytes);
 
 }  // namespace gauntlet::report
 

@@ -12,6 +12,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "common/bounded_file.h"
 #include "common/status_macros.h"
 #include "harness/report/escape.h"
 #include "harness/report/file_io.h"
@@ -423,7 +424,7 @@ absl::StatusOr<ReportVerdicts> ParseReportVerdicts(
 }
 
 absl::StatusOr<ReportVerdicts> ReadReportVerdictsFile(const std::string& path) {
-  GAUNTLET_ASSIGN_OR_RETURN(std::string text, ReadFileBounded(path));
+  GAUNTLET_ASSIGN_OR_RETURN(std::string text, files::ReadRegularFile(path, kMaxReportFileBytes, "report"));
   return ParseReportVerdicts(text, path);
 }
 

@@ -11,29 +11,16 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "common/client_contract.h"
 #include "common/status_macros.h"
+#include "common/string_view.h"
 #include "harness/runner/policy_placeholder.h"
 
 namespace gauntlet::runner {
 namespace {
 
-// Placeholder names, their environment variable, and where the value lives.
-struct Placeholder {
-  absl::string_view name;
-  absl::string_view env;
-};
-constexpr std::array<Placeholder, 10> kPlaceholders = {{
-    {"host", "GAUNTLET_HOST"},
-    {"addr", "GAUNTLET_ADDR"},
-    {"port", "GAUNTLET_PORT"},
-    {"ca_file", "GAUNTLET_CA_FILE"},
-    {"from", "GAUNTLET_FROM"},
-    {"to", "GAUNTLET_TO"},
-    {"message_file", "GAUNTLET_MESSAGE_FILE"},
-    {"user", "GAUNTLET_USER"},
-    {"password", "GAUNTLET_PASSWORD"},
-    {"scenario", "GAUNTLET_SCENARIO"},
-}};
+using contract::kRunPlaceholders;
+using Placeholder = contract::Placeholder;
 
 std::string ValueOf(const ClientParams& p, absl::string_view name) {
   if (name == "host") return p.host;
@@ -49,8 +36,8 @@ std::string ValueOf(const ClientParams& p, absl::string_view name) {
 }
 
 const Placeholder* FindPlaceholder(absl::string_view name) {
-  for (const Placeholder& p : kPlaceholders) {
-    if (p.name == name) return &p;
+  for (const Placeholder& p : kRunPlaceholders) {
+    if (ToAbsl(p.name) == name) return &p;
   }
   return nullptr;
 }
@@ -366,7 +353,7 @@ absl::StatusOr<std::string> BuildShellScript(absl::string_view text,
             "placeholder {", t.name, "} at column ", column, " is ", *why,
             "; with --shell placeholders are quoted for you, so write them "
             "as plain words (or use \"$",
-            p->env, "\" in the script)"));
+            ToAbsl(p->env), "\" in the script)"));
       }
       out += ShellQuote(ValueOf(params, t.name));
       tracker.Placeholder();
@@ -480,9 +467,9 @@ std::string ShellQuote(absl::string_view value) {
 std::vector<std::pair<std::string, std::string>> ClientEnvironment(
     const ClientParams& params) {
   std::vector<std::pair<std::string, std::string>> env;
-  env.reserve(kPlaceholders.size());
-  for (const Placeholder& p : kPlaceholders) {
-    env.emplace_back(std::string(p.env), ValueOf(params, p.name));
+  env.reserve(kRunPlaceholders.size());
+  for (const Placeholder& p : kRunPlaceholders) {
+    env.emplace_back(std::string(p.env), ValueOf(params, ToAbsl(p.name)));
   }
   return env;
 }

@@ -1,5 +1,6 @@
 // Turns the user's `--client 'COMMAND TEMPLATE'` into the argv and the
-// environment of one client run: the client contract of issue 4.
+// environment of one client run (the client contract: common/client_contract.h,
+// docs/client-contract.md).
 //
 // A template names the client and where the run-specific values go:
 //

@@ -4,7 +4,6 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
-#include <exception>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -16,16 +15,17 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "common/bounded_file.h"
+#include "common/client_contract.h"
 #include "common/spelling.h"
 #include "common/status_macros.h"
+#include "common/string_view.h"
+#include "common/text_escape.h"
+#include "common/toml_reader.h"
 #include "harness/scenario/glob.h"
-#include "harness/scenario/toml_type_name.h"
 #include "toml++/toml.h"
 
 namespace gauntlet::runner {
 namespace {
-
-absl::string_view AV(std::string_view s) { return {s.data(), s.size()}; }
 
 constexpr std::size_t kMaxNameLength = 64;
 
@@ -56,8 +56,8 @@ class Parser {
   explicit Parser(std::string_view source) : source_(source) {}
 
   absl::Status Fail(const toml::source_region& at, std::string_view what) const {
-    return absl::InvalidArgumentError(absl::StrCat(
-        AV(source_), ":", at.begin.line, ":", at.begin.column, ": ", AV(what)));
+    return absl::InvalidArgumentError(text::SanitizeText(
+        Cat(toml_reader::TomlLocation(source_, at), ": ", what)));
   }
 
   absl::StatusOr<ClientProfile> Parse(const toml::table& root) {
@@ -74,7 +74,7 @@ class Parser {
             text::ClosestName(key.str(), kKeys);
         return Fail(
             key.source(),
-            absl::StrCat("unknown key '", AV(key.str()), "' (",
+            absl::StrCat("unknown key '", ToAbsl(key.str()), "' (",
                          nearest.has_value()
                              ? absl::StrCat("did you mean '", *nearest, "'? ")
                              : "",
@@ -152,18 +152,18 @@ class Parser {
         const std::string_view var = key.str();
         if (!IsEnvName(var)) {
           return Fail(key.source(),
-                      absl::StrCat("env: '", AV(var),
+                      absl::StrCat("env: '", ToAbsl(var),
                                    "' is not a variable name ([A-Za-z_][A-Za-z0-9_]*)"));
         }
-        if (var.substr(0, 9) == "GAUNTLET_") {
+        if (var.starts_with(contract::kReservedEnvPrefix)) {
           return Fail(key.source(),
-                      absl::StrCat("env: ", AV(var),
+                      absl::StrCat("env: ", ToAbsl(var),
                                    " is reserved (Gauntlet sets GAUNTLET_* itself)"));
         }
         GAUNTLET_ASSIGN_OR_RETURN(std::string text,
-                                  String(value, absl::StrCat("env.", AV(var))));
+                                  String(value, absl::StrCat("env.", ToAbsl(var))));
         if (text.find('\0') != std::string::npos) {
-          return Fail(value.source(), absl::StrCat("env.", AV(var), " contains a NUL byte"));
+          return Fail(value.source(), absl::StrCat("env.", ToAbsl(var), " contains a NUL byte"));
         }
         p.env.emplace_back(std::string(var), std::move(text));
       }
@@ -177,10 +177,7 @@ class Parser {
                                             const toml::source_region& whole) {
     const toml::node* n = root.get(key);
     if (n == nullptr) {
-      toml::source_region at = whole;
-      at.begin.line = at.begin.line == 0 ? 1 : at.begin.line;
-      at.begin.column = at.begin.column == 0 ? 1 : at.begin.column;
-      return Fail(at, absl::StrCat("missing required key '", AV(key), "'"));
+      return Fail(whole, Cat("missing required key '", key, "'"));
     }
     return n;
   }
@@ -188,8 +185,8 @@ class Parser {
   absl::Status WrongType(const toml::node& n, std::string_view key,
                          std::string_view wanted) const {
     return Fail(n.source(),
-                absl::StrCat(AV(key), " must be ", AV(wanted), ", not ",
-                             AV(scenario::TomlTypeName(n.type()))));
+                absl::StrCat(ToAbsl(key), " must be ", ToAbsl(wanted), ", not ",
+                             ToAbsl(toml_reader::TomlTypeName(n.type()))));
   }
 
   absl::StatusOr<std::string> String(const toml::node& n,
@@ -214,25 +211,11 @@ const std::string* ClientProfile::UnsupportedGlobFor(
 
 absl::StatusOr<ClientProfile> ParseClientProfile(std::string_view toml_text,
                                                  std::string_view source_name) {
-  if (toml_text.size() > kMaxProfileBytes) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(AV(source_name), ": ", toml_text.size(),
-                     " bytes is larger than the ", kMaxProfileBytes,
-                     "-byte limit for a client profile"));
-  }
-  // toml++ is built with exceptions here; none may leave this module.
-  try {
-    toml::table root = toml::parse(toml_text, source_name);
-    return Parser(source_name).Parse(root);
-  } catch (const toml::parse_error& e) {
-    const toml::source_region& at = e.source();
-    return absl::InvalidArgumentError(
-        absl::StrCat(AV(source_name), ":", at.begin.line, ":", at.begin.column,
-                     ": ", AV(e.description())));
-  } catch (const std::exception& e) {
-    return absl::InternalError(
-        absl::StrCat(AV(source_name), ": cannot parse: ", e.what()));
-  }
+  GAUNTLET_ASSIGN_OR_RETURN(
+      const toml::table root,
+      toml_reader::ParseToml(toml_text, source_name, kMaxProfileBytes,
+                             "client profile"));
+  return Parser(source_name).Parse(root);
 }
 
 absl::StatusOr<ClientProfile> LoadClientProfile(const std::string& path) {

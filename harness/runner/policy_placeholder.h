@@ -20,8 +20,6 @@
 
 namespace gauntlet::runner {
 
-inline constexpr char kPolicyEnvVar[] = "GAUNTLET_POLICY";
-
 // `template_text` with every {policy} replaced by PolicyName(policy).
 std::string SubstitutePolicy(std::string_view template_text,
                              scenario::Policy policy);

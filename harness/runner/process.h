@@ -48,12 +48,11 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "common/client_contract.h"
 
 namespace gauntlet::runner {
 
-// Exit code by which a client says "this test does not apply to me" (the
-// BoringSSL test-shim convention).
-inline constexpr int kUnsupportedExitCode = 89;
+using contract::kUnsupportedExitCode;
 
 // The most clients running at once (RunProcess fails beyond it).
 inline constexpr int kMaxLiveChildren = 256;

@@ -27,6 +27,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "common/client_contract.h"
 #include "common/status_macros.h"
 #include "fake_servers/server/server.h"
 #include "harness/runner/interrupt.h"
@@ -413,9 +414,9 @@ report::ScenarioResult ScenarioRunner::RunScenario(
   RunOptions run;
   run.argv = std::move(command->argv);
   run.env = std::move(command->env);
-  run.env.emplace_back(kPolicyEnvVar,
+  run.env.emplace_back(contract::kPolicyPlaceholder.env,
                        std::string(scenario::PolicyName(options_.policy)));
-  run.env.emplace_back("TMPDIR", *client_tmp);
+  run.env.emplace_back(contract::kTmpDirEnv, *client_tmp);
   for (const auto& kv : options_.extra_env) run.env.push_back(kv);
   run.timeout = timeout;
   run.output_cap = kClientOutputCap;

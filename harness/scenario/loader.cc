@@ -26,12 +26,13 @@
 #include "common/bounded_file.h"
 #include "common/spelling.h"
 #include "common/status_macros.h"
+#include "common/string_view.h"
 #include "common/text_escape.h"
+#include "common/toml_reader.h"
 #include "fake_servers/behavior.h"
 #include "fake_servers/pki/cert_profile.h"
 #include "harness/scenario/behavior_names.h"
 #include "harness/scenario/scenario.h"
-#include "harness/scenario/toml_type_name.h"
 #include "toml++/toml.h"
 
 namespace gauntlet::scenario {
@@ -76,14 +77,7 @@ enum class Text {
   kLine,       // One non-empty line: no CR, LF or NUL.
 };
 
-// absl::StrCat does not take std::string_view in this Abseil build (its
-// string_view is its own type), so messages are joined here.
-template <typename... Parts>
-std::string Cat(const Parts&... parts) {
-  std::string out;
-  (out.append(std::string_view(parts)), ...);
-  return out;
-}
+using toml_reader::TomlTypeName;
 
 std::string Quoted(std::span<const std::string_view> names) {
   std::vector<std::string> quoted;
@@ -187,14 +181,8 @@ class Reader {
   }
 
   absl::Status Fail(const toml::source_region& at, std::string_view what) const {
-    std::uint32_t line = at.begin.line;
-    std::uint32_t column = at.begin.column;
-    if (line == 0) {  // Regions of implicit tables can be empty.
-      line = 1;
-      column = 1;
-    }
     return absl::InvalidArgumentError(
-        absl::StrFormat("%s:%d:%d: %s", source_, line, column, what));
+        Cat(toml_reader::TomlLocation(source_, at), ": ", what));
   }
 
   // Records every key of `table` that is not in `allowed`, with the
@@ -711,27 +699,11 @@ absl::StatusOr<Scenario> ParseDocument(const Reader& r,
 absl::StatusOr<Scenario> ParseWithCheck(std::string_view text,
                                         std::string_view source_name,
                                         const IdCheck& check_id) {
-  if (text.size() > kMaxFileBytes) {
-    return absl::InvalidArgumentError(absl::StrFormat(
-        "%s: file is %d bytes; a scenario file may be at most %d bytes",
-        text::SanitizeText(source_name), text.size(), kMaxFileBytes));
-  }
-  const Reader reader(source_name);
-  // toml++ reports syntax errors by throwing; nothing may escape this
-  // module, so every toml++ call stays inside this try block. A syntax
-  // error stops toml++, so it is the only error reported.
-  try {
-    const toml::table root =
-        toml::parse(text, std::string_view(source_name));
-    return ParseDocument(reader, root, source_name, check_id);
-  } catch (const toml::parse_error& error) {
-    reader.Keep(reader.Fail(error.source(),
-                            Cat("invalid TOML: ", error.description())));
-    return reader.Errors();
-  } catch (const std::exception& error) {
-    return absl::InternalError(
-        Cat(text::SanitizeText(source_name), ": cannot parse: ", error.what()));
-  }
+  GAUNTLET_ASSIGN_OR_RETURN(
+      const toml::table root,
+      toml_reader::ParseToml(text, source_name, kMaxFileBytes,
+                             "scenario file"));
+  return ParseDocument(Reader(source_name), root, source_name, check_id);
 }
 
 // "<dir>/strip/x" for "<dir>/strip/x.toml".

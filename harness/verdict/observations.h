@@ -50,13 +50,12 @@
 #include <string_view>
 #include <vector>
 
+#include "common/client_contract.h"
 #include "fake_servers/transcript.h"
 
 namespace gauntlet::verdict {
 
-// The exit status a client wrapper uses to say "this policy is not
-// supported by this client" (issue 4's client contract).
-inline constexpr int kUnsupportedExitCode = 89;
+using contract::kUnsupportedExitCode;
 
 // The client process as the runner saw it. Plain values so that the verdict
 // core does not depend on how processes are run.

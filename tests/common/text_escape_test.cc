@@ -5,6 +5,7 @@
 
 #include <string>
 
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
 namespace gauntlet::text {
@@ -51,6 +52,30 @@ TEST(EscapeBytes, IsExactAndBounded) {
             "\\\\\\r\\n\\t\\x00\\xc2\\x9b");
   EXPECT_EQ(EscapeBytesBounded("abcdef", 3), "abc... [6 bytes]");
   EXPECT_EQ(EscapeBytesBounded("ab\x01", 4), "ab... [3 bytes]");
+}
+
+}  // namespace
+}  // namespace gauntlet::text
+
+namespace gauntlet::text {
+namespace {
+
+TEST(UnescapeBytesTest, InvertsEscapeBytesForEveryByte) {
+  std::string all;
+  for (int b = 0; b < 256; ++b) all.push_back(static_cast<char>(b));
+  const absl::StatusOr<std::string> back = UnescapeBytes(EscapeBytes(all));
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(*back, all);
+  EXPECT_EQ(*UnescapeBytes("a\\x4A\\x4a"), "aJJ");
+}
+
+TEST(UnescapeBytesTest, RejectsBadEscapesAndRawBytesWithTheirOffset) {
+  EXPECT_THAT(std::string(UnescapeBytes("ab\\q").status().message()),
+              ::testing::HasSubstr("offset 2"));
+  EXPECT_FALSE(UnescapeBytes("\\x4").ok());
+  EXPECT_FALSE(UnescapeBytes("\\").ok());
+  EXPECT_THAT(std::string(UnescapeBytes("ok\n").status().message()),
+              ::testing::HasSubstr("offset 2"));
 }
 
 }  // namespace

@@ -1,13 +1,14 @@
 #include "tests/flaws/flaw_matrix.h"
 
 #include <algorithm>
-#include <exception>
 #include <set>
 #include <sstream>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/status_macros.h"
+#include "common/toml_reader.h"
 #include "harness/verdict/verdict.h"
 #include "nlohmann/json.hpp"
 #include "toml++/toml.h"
@@ -15,9 +16,11 @@
 namespace gauntlet::flaws {
 namespace {
 
+// expected.toml is a few kilobytes; anything near this is a mistake.
+constexpr std::size_t kMaxExpectationsBytes = 1024 * 1024;
+
 std::string At(std::string_view source, const toml::source_region& region) {
-  return absl::StrCat(std::string(source), ":", region.begin.line, ":",
-                      region.begin.column);
+  return toml_reader::TomlLocation(source, region);
 }
 
 absl::StatusOr<Expectations> ParseTable(const toml::table& root,
@@ -85,17 +88,11 @@ std::vector<std::string> FailingIds(const ConfigurationRun& run) {
 
 absl::StatusOr<Expectations> ParseExpectations(std::string_view toml_text,
                                                std::string_view source_name) {
-  // toml++ reports errors by exception; none may leave this function.
-  try {
-    toml::table root = toml::parse(toml_text, source_name);
-    return ParseTable(root, source_name);
-  } catch (const toml::parse_error& e) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        At(source_name, e.source()), ": ", std::string(e.description())));
-  } catch (const std::exception& e) {
-    return absl::InternalError(
-        absl::StrCat(std::string(source_name), ": ", e.what()));
-  }
+  GAUNTLET_ASSIGN_OR_RETURN(
+      const toml::table root,
+      toml_reader::ParseToml(toml_text, source_name, kMaxExpectationsBytes,
+                             "flaw matrix expectation file"));
+  return ParseTable(root, source_name);
 }
 
 bool IsFailing(const Cell& cell) {

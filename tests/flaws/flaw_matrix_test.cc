@@ -1,4 +1,4 @@
-// The proof (issue 5): the full scenario catalogue, under require-tls, run
+// The flaw matrix (docs/reference-client.md): the full scenario catalogue, under require-tls, run
 // against the reference client once secure and once per flaw. The secure
 // client must pass every scenario; each flaw must be caught by exactly the
 // scenarios tests/flaws/expected.toml lists, each with the listed rules.

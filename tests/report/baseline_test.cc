@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "common/bounded_file.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "harness/report/file_io.h"
@@ -28,7 +29,7 @@ TEST(BaselineTest, WriteReadRoundTripWithSortedKeys) {
   testing::TempDir dir;
   const std::string path = dir.File("baseline.json");
   ASSERT_TRUE(WriteBaselineFile(path, b).ok());
-  absl::StatusOr<std::string> text = ReadFileBounded(path);
+  absl::StatusOr<std::string> text = files::ReadRegularFile(path, 1 << 20);
   ASSERT_TRUE(text.ok());
   const nlohmann::json doc = nlohmann::json::parse(*text);
   EXPECT_EQ(doc["schema"], "gauntlet-baseline/1");

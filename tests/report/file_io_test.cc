@@ -9,9 +9,9 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
-#include <future>
 #include <string>
 
+#include "common/bounded_file.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/report/report_fixture.h"
@@ -32,7 +32,7 @@ TEST(FileIoTest, WritesReplacesAndLeavesNoTempFile) {
   const std::string path = dir.File("report.json");
   ASSERT_TRUE(WriteFileAtomically(path, "first").ok());
   ASSERT_TRUE(WriteFileAtomically(path, std::string("sec\0nd", 6)).ok());
-  absl::StatusOr<std::string> got = ReadFileBounded(path);
+  absl::StatusOr<std::string> got = files::ReadRegularFile(path, 1 << 20);
   ASSERT_TRUE(got.ok());
   EXPECT_EQ(*got, std::string("sec\0nd", 6));
   EXPECT_EQ(EntriesIn(dir.path()), 1);
@@ -86,22 +86,6 @@ TEST(FileIoTest, CheckOutputFileFindsProblemsBeforeARun) {
               access(".", W_OK) != 0);
 }
 
-TEST(FileIoTest, ReadRefusesAFifoWithoutBlocking) {
-  testing::TempDir dir;
-  const std::string fifo = dir.File("baseline.json");
-  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
-  auto result =
-      std::async(std::launch::async, [fifo] { return ReadFileBounded(fifo); });
-  if (result.wait_for(std::chrono::seconds(10)) != std::future_status::ready) {
-    ADD_FAILURE() << "ReadFileBounded blocked on a FIFO";
-    const int fd = open(fifo.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
-    if (fd >= 0) close(fd);
-  }
-  absl::StatusOr<std::string> got = result.get();
-  ASSERT_FALSE(got.ok());
-  EXPECT_THAT(got.status().message(), HasSubstr("FIFO"));
-}
-
 TEST(FileIoTest, FailedRenameKeepsTheDestinationAndRemovesTheTemp) {
   testing::TempDir dir;
   // The destination is a non-empty directory: rename() must fail.
@@ -120,21 +104,6 @@ TEST(FileIoTest, MissingDirectoryIsAnError) {
   absl::Status st = WriteFileAtomically(dir.File("no/such/dir/r.json"), "x");
   ASSERT_FALSE(st.ok());
   EXPECT_EQ(st.code(), absl::StatusCode::kNotFound);
-}
-
-TEST(FileIoTest, ReadIsBounded) {
-  testing::TempDir dir;
-  const std::string path = dir.File("big");
-  ASSERT_TRUE(WriteFileAtomically(path, std::string(100'000, 'a')).ok());
-  absl::StatusOr<std::string> got = ReadFileBounded(path, 99'999);
-  ASSERT_FALSE(got.ok());
-  EXPECT_EQ(got.status().code(), absl::StatusCode::kFailedPrecondition);
-  got = ReadFileBounded(path, 100'000);
-  ASSERT_TRUE(got.ok());
-  EXPECT_EQ(got->size(), 100'000u);
-  got = ReadFileBounded(dir.path());
-  ASSERT_FALSE(got.ok());
-  EXPECT_THAT(got.status().message(), HasSubstr("not a regular file"));
 }
 
 }  // namespace

@@ -419,7 +419,7 @@ TEST(ParseScenarioErrors, StringsAndListsAreBounded) {
 TEST(ParseScenarioErrors, FileSizeIsCapped) {
   std::string big = WithHeader("# ");
   big.append(kMaxFileBytes, 'x');
-  EXPECT_THAT(ErrorOf(big), HasSubstr("at most 262144 bytes"));
+  EXPECT_THAT(ErrorOf(big), HasSubstr("262144-byte limit for a scenario file"));
 }
 
 TEST(ParseScenarioErrors, ExpectationMustFitTheKind) {
