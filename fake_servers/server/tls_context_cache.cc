@@ -80,6 +80,10 @@ absl::StatusOr<ServedCertificate> TlsContextCache::Certificate(
     const ConnectionBehavior& behavior) const {
   GAUNTLET_ASSIGN_OR_RETURN(pki::ServedChain chain,
                             pki_->Chain(behavior.cert, behavior.key_type));
+  return ServedCertificateOf(chain);
+}
+
+ServedCertificate ServedCertificateOf(const pki::ServedChain& chain) {
   ServedCertificate served;
   served.profile = std::string(pki::CertProfileName(chain.profile));
   for (const pki::CertDefect d : chain.defects) {

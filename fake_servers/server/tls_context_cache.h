@@ -22,6 +22,11 @@
 
 namespace gauntlet::fake::server {
 
+// A chain the test PKI built, as the transcript records it (profile name,
+// flaws, names, key, signature); t_us left unset. The proxy records its
+// forged chain with it too.
+ServedCertificate ServedCertificateOf(const pki::ServedChain& chain);
+
 class TlsContextCache {
  public:
   explicit TlsContextCache(std::shared_ptr<const pki::TestPki> pki);

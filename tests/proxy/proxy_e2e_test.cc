@@ -18,10 +18,12 @@
 #include "absl/strings/str_cat.h"
 #include "fake_servers/proxy/proxy.h"
 #include "fake_servers/proxy/socket_io.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "harness/proxy/proxy_report.h"
 #include "harness/report/file_io.h"
 #include "harness/report/json_report.h"
+#include "harness/runner/rejudge.h"
 #include "tests/proxy/proxy_test_util.h"
 
 namespace gauntlet::proxy {
@@ -135,6 +137,39 @@ TEST_F(ProxyE2eTest, StripReadsCredentialsWhileTheServerGetsTls) {
   ASSERT_TRUE(v.ok()) << v.status();
   ASSERT_EQ(v->verdicts.size(), 1u);
   EXPECT_EQ(v->verdicts.begin()->second, verdict::VerdictKind::kFail);
+  // Its verdict was drawn as a run's is, from the client leg's transcript
+  // (the rule that caught the leak, not the proxy's own logic), and
+  // `gauntlet judge`'s path reproduces it from the file alone.
+  absl::StatusOr<report::RunReport> saved =
+      report::ReadRunReportFile(transcript_file);
+  ASSERT_TRUE(saved.ok()) << saved.status();
+  ASSERT_EQ(saved->results.size(), 1u);
+  const report::ScenarioResult& result = saved->results[0];
+  std::vector<std::string> rules;
+  for (const verdict::Violation& violation : result.verdict.violations) {
+    rules.push_back(violation.rule);
+  }
+  EXPECT_THAT(rules, ::testing::Contains("plaintext-auth"))
+      << result.verdict.summary;
+  absl::StatusOr<report::RunReport> judged =
+      runner::Rejudge(*saved, std::nullopt, transcript_file);
+  ASSERT_TRUE(judged.ok()) << judged.status();
+  ASSERT_EQ(judged->results.size(), 1u);
+  const verdict::Verdict& again = judged->results[0].verdict;
+  EXPECT_EQ(again.verdict, result.verdict.verdict);
+  EXPECT_EQ(again.summary, result.verdict.summary);
+  ASSERT_EQ(again.violations.size(), result.verdict.violations.size());
+  for (std::size_t i = 0; i < again.violations.size(); ++i) {
+    EXPECT_EQ(again.violations[i].rule, result.verdict.violations[i].rule);
+  }
+  // Under opportunistic the same session is allowed (the client chose
+  // to go on in plaintext), with the leak still noted.
+  absl::StatusOr<report::RunReport> opportunistic = runner::Rejudge(
+      *saved, scenario::Policy::kOpportunistic, transcript_file);
+  ASSERT_TRUE(opportunistic.ok()) << opportunistic.status();
+  EXPECT_EQ(opportunistic->results[0].verdict.verdict,
+            verdict::VerdictKind::kPass)
+      << opportunistic->results[0].verdict.summary;
   // It holds the captured credentials: readable by its owner only.
   struct stat st;
   ASSERT_EQ(stat(transcript_file.c_str(), &st), 0);
