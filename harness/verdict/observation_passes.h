@@ -49,6 +49,13 @@ struct ConnectionScan {
   int64_t injection_t_us = -1;
   // When the server wrote its first 250 EHLO reply inside TLS (-1: never).
   int64_t tls_ehlo_reply_t_us = -1;
+  // The client was stopped at its limit and this connection's close (a
+  // FIN, reset or truncation from the client) came no earlier than that
+  // stop can have: the runner kills the client timeout_us after starting
+  // it, and the server's clock started before the client did, so a close
+  // at closed_us >= timeout_us may be the kill's and not the client's
+  // choice. A close before it was the client's own.
+  bool closed_when_stopped = false;
 };
 
 // Capability tokens of an EHLO reply's text (as a kReply event holds it:

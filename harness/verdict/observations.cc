@@ -296,7 +296,8 @@ std::vector<Refusal> RefusalsFor(const fake::TlsFacts& tls) {
 }
 
 void ObserveConnection(const fake::ConnectionTranscript& conn,
-                       const passes::PriorStarttls& prior, Observations& obs) {
+                       const passes::PriorStarttls& prior,
+                       const ClientRun& run, Observations& obs) {
   ConnectionFacts facts;
   facts.index = conn.index;
   facts.accepted_us = conn.accepted_us;
@@ -305,6 +306,9 @@ void ObserveConnection(const fake::ConnectionTranscript& conn,
   facts.client_closed = IsClientClose(conn.close);
   passes::ConnectionScan scan(conn);
   scan.arrival = passes::ArrivalTimes(conn);
+  scan.closed_when_stopped = run.timed_out && run.timeout_us > 0 &&
+                             facts.client_closed && conn.closed_us >= 0 &&
+                             conn.closed_us >= run.timeout_us;
   passes::ObserveReplies(scan, facts);
   passes::ObserveStarttls(scan, facts);
   passes::ObserveTlsSession(scan, facts);
@@ -716,10 +720,14 @@ void ObserveWaiting(const ConnectionScan& scan, ConnectionFacts& facts) {
   const fake::ConnectionTranscript& conn = scan.conn;
   const std::vector<fake::SmtpEvent>& events = conn.events;
   const fake::TlsFacts& tls = conn.tls;
+  // A client killed at the limit closes its connections as it dies: that
+  // close is not the client's choice (closed_when_stopped).
+  const bool closed_by_choice =
+      facts.client_closed && !scan.closed_when_stopped;
   facts.stalled_handshake = tls.fault &&
                             tls.fault->kind == fake::TlsFault::kStall &&
-                            !facts.client_closed && !facts.tls_completed;
-  if (!facts.client_closed && !facts.stalled_handshake) {
+                            !closed_by_choice && !facts.tls_completed;
+  if (!closed_by_choice && !facts.stalled_handshake) {
     // The client's last line, and what the server did about its reply.
     std::optional<std::size_t> last;
     for (std::size_t j = events.size(); j-- > 0;) {
@@ -906,7 +914,7 @@ Observations ObserveRun(const fake::Transcript& transcript,
 
   passes::PriorStarttls prior;
   for (const fake::ConnectionTranscript* conn : conns) {
-    ObserveConnection(*conn, prior, obs);
+    ObserveConnection(*conn, prior, run, obs);
     if (obs.connections.back().starttls_sent) {
       obs.starttls_attempted = true;
       prior.connection = conn->index;
