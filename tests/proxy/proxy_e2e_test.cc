@@ -239,6 +239,12 @@ TEST_F(ProxyE2eTest, InterceptCaughtByVerifyingClient) {
   const fake::Transcript t = proxy->Transcript();
   ASSERT_EQ(t.connections.size(), 2u);
   EXPECT_NE(t.connections[0].tls.outcome, fake::HandshakeOutcome::kCompleted);
+  // Judged from the client leg: the client refused the forged chain.
+  const report::RunReport judged = ProxyRunReport(
+      bench_->BaseConfig(Attack::kIntercept), proxy->Snapshot());
+  ASSERT_EQ(judged.results.size(), 1u);
+  EXPECT_EQ(judged.results[0].verdict.verdict, verdict::VerdictKind::kPass)
+      << judged.results[0].verdict.summary;
 }
 
 TEST_F(ProxyE2eTest, InterceptReadsANonVerifyingClient) {
@@ -265,6 +271,22 @@ TEST_F(ProxyE2eTest, InterceptReadsANonVerifyingClient) {
                 fake::Channel::kPlaintext),
       "AUTH"));
   EXPECT_EQ(t.connections[0].tls.outcome, fake::HandshakeOutcome::kCompleted);
+  // The client leg records the forged chain the proxy served, and the
+  // verdict, drawn from it, names the rule the client broke.
+  ASSERT_TRUE(t.connections[0].tls.certificate.has_value());
+  EXPECT_THAT(t.connections[0].tls.certificate->flaws,
+              ::testing::Contains(fake::CertFlaw::kUntrustedRoot));
+  const report::RunReport judged = ProxyRunReport(
+      bench_->BaseConfig(Attack::kIntercept), proxy->Snapshot());
+  ASSERT_EQ(judged.results.size(), 1u);
+  const verdict::Verdict& v = judged.results[0].verdict;
+  EXPECT_EQ(v.verdict, verdict::VerdictKind::kFail) << v.summary;
+  std::vector<std::string> rules;
+  for (const verdict::Violation& violation : v.violations) {
+    rules.push_back(violation.rule);
+  }
+  EXPECT_THAT(rules, ::testing::Contains("accepted-bad-certificate"))
+      << v.summary;
 }
 
 TEST_F(ProxyE2eTest, InterceptWithTrustedCaFoolsEvenAVerifyingClient) {
@@ -395,6 +417,15 @@ TEST_F(ProxyE2eTest, InjectWritesRepliesRightAfterThe220) {
   // The upstream never sent those bytes.
   EXPECT_FALSE(absl::StrContains(
       WireBytes(t.connections[1], fake::Direction::kServerToClient), "EVIL"));
+  // The client leg records them as injected (answering no command), apart
+  // from the 220 they were written with.
+  int injected = 0;
+  for (const fake::SmtpEvent& e : t.connections[0].events) {
+    if (e.kind != fake::SmtpEvent::Kind::kInjected) continue;
+    ++injected;
+    EXPECT_EQ(e.text, config.injection);
+  }
+  EXPECT_EQ(injected, 1);
 }
 
 TEST_F(ProxyE2eTest, InjectLetsAVerifyingClientThrough) {
