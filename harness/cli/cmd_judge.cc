@@ -71,8 +71,7 @@ int RunJudge(const JudgeOptions& o) {
       return runner::kExitUsageOrHarness;
     }
   }
-  absl::StatusOr<report::RunReport> saved =
-      report::ReadRunReportFile(o.report);
+  absl::StatusOr<report::RunReport> saved = report::ReadRunReportFile(o.report);
   if (!saved.ok()) {
     PrintError(saved.status().message());
     return runner::kExitUsageOrHarness;

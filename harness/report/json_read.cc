@@ -34,11 +34,12 @@ absl::StatusOr<nlohmann::json> ParseSchemaDocument(std::string_view json_text,
   const auto found = doc.find("schema");
   if (found == doc.end() || !found->is_string() ||
       found->get_ref<const std::string&>() != schema) {
-    return bad(Cat("wrong schema: expected \"", schema, "\", got ",
-                   found == doc.end()
-                       ? std::string("none")
-                       : found->dump(-1, ' ', true,
-                                     nlohmann::json::error_handler_t::replace)));
+    return bad(
+        Cat("wrong schema: expected \"", schema, "\", got ",
+            found == doc.end()
+                ? std::string("none")
+                : found->dump(-1, ' ', true,
+                              nlohmann::json::error_handler_t::replace)));
   }
   return doc;
 }
@@ -91,9 +92,9 @@ absl::StatusOr<FieldReader> FieldReader::Object(std::string_view key) const {
   return Of(*value, source_, PointerTo(key));
 }
 
-absl::StatusOr<FieldReader> FieldReader::Element(
-    std::string_view key, const nlohmann::json& element,
-    std::size_t index) const {
+absl::StatusOr<FieldReader> FieldReader::Element(std::string_view key,
+                                                 const nlohmann::json& element,
+                                                 std::size_t index) const {
   return Of(element, source_, Cat(PointerTo(key), "/", index));
 }
 

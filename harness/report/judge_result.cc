@@ -54,8 +54,7 @@ void JudgeRecordedResult(ScenarioResult& result, bool controls_failed) {
                                    result.transcript.connections.begin() + n);
     result.observations = verdict::ObserveRun(client_side, result.client);
   } else {
-    result.observations =
-        verdict::ObserveRun(result.transcript, result.client);
+    result.observations = verdict::ObserveRun(result.transcript, result.client);
   }
   result.verdict = verdict::Judge(result.observations, in);
 }

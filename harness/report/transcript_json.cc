@@ -63,21 +63,21 @@ json TlsJson(const fake::TlsFacts& t) {
              {"t_ms", Ms(t.fault->t_us)},
              {"detail", EscapeBytes(t.fault->detail)}};
   }
-  return json{{"client_hello", std::move(hello)},
-              {"outcome", S(fake::HandshakeOutcomeName(t.outcome))},
-              {"failure", t.failure},
-              {"version", t.version},
-              {"cipher", t.cipher},
-              {"alerts_received", t.alerts_received},
-              {"alerts_sent", t.alerts_sent},
-              {"handshake_done_ms", Ms(t.handshake_done_us)},
-              {"server_versions", std::move(versions)},
-              {"server_ciphers", t.server_ciphers
-                                     ? json(S(fake::CipherSetName(
-                                           *t.server_ciphers)))
-                                     : json(nullptr)},
-              {"certificate", std::move(cert)},
-              {"fault", std::move(fault)}};
+  return json{
+      {"client_hello", std::move(hello)},
+      {"outcome", S(fake::HandshakeOutcomeName(t.outcome))},
+      {"failure", t.failure},
+      {"version", t.version},
+      {"cipher", t.cipher},
+      {"alerts_received", t.alerts_received},
+      {"alerts_sent", t.alerts_sent},
+      {"handshake_done_ms", Ms(t.handshake_done_us)},
+      {"server_versions", std::move(versions)},
+      {"server_ciphers", t.server_ciphers
+                             ? json(S(fake::CipherSetName(*t.server_ciphers)))
+                             : json(nullptr)},
+      {"certificate", std::move(cert)},
+      {"fault", std::move(fault)}};
 }
 
 json TranscriptJsonImpl(const fake::Transcript& t) {
@@ -99,8 +99,9 @@ json TranscriptJsonImpl(const fake::Transcript& t) {
         ej["delay_ms"] = Ms(e.delay_us);
       }
       if (e.credentials.has_value()) {
-        ej["credentials"] = {{"mechanism", EscapeBytes(e.credentials->mechanism)},
-                             {"user", EscapeBytes(e.credentials->user)}};
+        ej["credentials"] = {
+            {"mechanism", EscapeBytes(e.credentials->mechanism)},
+            {"user", EscapeBytes(e.credentials->user)}};
       }
       if (e.kind == fake::SmtpEvent::Kind::kMessage) {
         ej["message_size"] = e.message_size;
@@ -112,8 +113,8 @@ json TranscriptJsonImpl(const fake::Transcript& t) {
     for (const fake::WireChunk& w : c.wire) {
       wire.push_back(
           {{"t_ms", Ms(w.t_us)},
-           {"dir", w.direction == fake::Direction::kClientToServer ? "c2s"
-                                                                   : "s2c"},
+           {"dir",
+            w.direction == fake::Direction::kClientToServer ? "c2s" : "s2c"},
            {"channel", S(fake::ChannelName(w.channel))},
            {"phase", S(fake::PhaseName(w.phase))},
            {"bytes", EscapeBytes(w.bytes)},
@@ -125,19 +126,19 @@ json TranscriptJsonImpl(const fake::Transcript& t) {
       records.push_back(
           {{"t_ms", Ms(r.t_us)}, {"phase", S(fake::PhaseName(r.phase))}});
     }
-    conns.push_back({{"index", c.index},
-                     {"accepted_ms", Ms(c.accepted_us)},
-                     {"closed_ms", Ms(c.closed_us)},
-                     {"close", S(fake::CloseKindName(c.close))},
-                     {"bytes_after_starttls", EscapeBytes(c.bytes_after_starttls)},
-                     {"tls", TlsJson(c.tls)},
-                     {"tls_records_in_plaintext", std::move(records)},
-                     {"events", std::move(events)},
-                     {"wire", std::move(wire)}});
+    conns.push_back(
+        {{"index", c.index},
+         {"accepted_ms", Ms(c.accepted_us)},
+         {"closed_ms", Ms(c.closed_us)},
+         {"close", S(fake::CloseKindName(c.close))},
+         {"bytes_after_starttls", EscapeBytes(c.bytes_after_starttls)},
+         {"tls", TlsJson(c.tls)},
+         {"tls_records_in_plaintext", std::move(records)},
+         {"events", std::move(events)},
+         {"wire", std::move(wire)}});
   }
   return json{{"connections", std::move(conns)}};
 }
-
 
 constexpr int64_t kMaxInt = std::numeric_limits<int64_t>::max();
 constexpr int64_t kMaxConnections = 1 << 20;
@@ -154,8 +155,7 @@ absl::StatusOr<fake::SmtpEvent> EventFromJson(const FieldReader& f) {
   GAUNTLET_ASSIGN_OR_RETURN(e.verb, f.EscapedBytes("verb"));
   GAUNTLET_ASSIGN_OR_RETURN(e.text, f.EscapedBytes("text"));
   if (e.kind == fake::SmtpEvent::Kind::kReply) {
-    GAUNTLET_ASSIGN_OR_RETURN(const int64_t code,
-                              f.Int("reply_code", 0, 999));
+    GAUNTLET_ASSIGN_OR_RETURN(const int64_t code, f.Int("reply_code", 0, 999));
     e.reply_code = static_cast<int>(code);
   }
   if (f.Has("read_ms")) {
@@ -214,8 +214,8 @@ absl::StatusOr<fake::TlsFacts> TlsFromJson(const FieldReader& f) {
     t.client_hello = std::move(hello);
   }
   GAUNTLET_ASSIGN_OR_RETURN(
-      t.outcome, f.Enum("outcome", &fake::HandshakeOutcomeFromName,
-                        "handshake outcome"));
+      t.outcome,
+      f.Enum("outcome", &fake::HandshakeOutcomeFromName, "handshake outcome"));
   GAUNTLET_ASSIGN_OR_RETURN(t.failure, f.String("failure"));
   GAUNTLET_ASSIGN_OR_RETURN(t.version, f.String("version"));
   GAUNTLET_ASSIGN_OR_RETURN(t.cipher, f.String("cipher"));
@@ -253,7 +253,8 @@ absl::StatusOr<fake::TlsFacts> TlsFromJson(const FieldReader& f) {
     }
     GAUNTLET_ASSIGN_OR_RETURN(cert.names, c.Strings("names"));
     GAUNTLET_ASSIGN_OR_RETURN(cert.key_type, c.EscapedBytes("key_type"));
-    GAUNTLET_ASSIGN_OR_RETURN(const int64_t bits, c.Int("key_bits", 0, 1 << 20));
+    GAUNTLET_ASSIGN_OR_RETURN(const int64_t bits,
+                              c.Int("key_bits", 0, 1 << 20));
     cert.key_bits = static_cast<int>(bits);
     GAUNTLET_ASSIGN_OR_RETURN(cert.signature, c.EscapedBytes("signature"));
     GAUNTLET_ASSIGN_OR_RETURN(cert.t_us, c.Micros("t_ms"));
@@ -265,8 +266,7 @@ absl::StatusOr<fake::TlsFacts> TlsFromJson(const FieldReader& f) {
     GAUNTLET_ASSIGN_OR_RETURN(
         fault.kind, g.Enum("kind", &fake::TlsFaultFromName, "TLS fault"));
     GAUNTLET_ASSIGN_OR_RETURN(
-        fault.where,
-        g.Enum("where", &fake::FaultPointFromName, "fault point"));
+        fault.where, g.Enum("where", &fake::FaultPointFromName, "fault point"));
     GAUNTLET_ASSIGN_OR_RETURN(fault.t_us, g.Micros("t_ms"));
     GAUNTLET_ASSIGN_OR_RETURN(fault.detail, g.EscapedBytes("detail"));
     t.fault = std::move(fault);
@@ -325,9 +325,9 @@ nlohmann::ordered_json TranscriptToJson(const fake::Transcript& transcript) {
   return TranscriptJsonImpl(transcript);
 }
 
-absl::StatusOr<fake::Transcript> TranscriptFromJson(
-    const nlohmann::json& value, std::string_view source,
-    std::string_view pointer) {
+absl::StatusOr<fake::Transcript> TranscriptFromJson(const nlohmann::json& value,
+                                                    std::string_view source,
+                                                    std::string_view pointer) {
   GAUNTLET_ASSIGN_OR_RETURN(
       const FieldReader f,
       FieldReader::Of(value, source, std::string(pointer)));

@@ -33,9 +33,9 @@ nlohmann::ordered_json TranscriptToJson(const fake::Transcript& transcript);
 // document `source`). InvalidArgument "<source>: <pointer>/...: <what>" on
 // the first field that is missing, of the wrong type, out of range or not
 // a known name.
-absl::StatusOr<fake::Transcript> TranscriptFromJson(
-    const nlohmann::json& value, std::string_view source,
-    std::string_view pointer);
+absl::StatusOr<fake::Transcript> TranscriptFromJson(const nlohmann::json& value,
+                                                    std::string_view source,
+                                                    std::string_view pointer);
 
 }  // namespace gauntlet::report
 

@@ -80,9 +80,8 @@ nlohmann::json RunThenJudge(const std::vector<std::string>& run_args,
   EXPECT_FALSE(original.is_discarded()) << run.out << run.err;
   if (original.is_discarded()) return original;
 
-  const Invocation judge =
-      RunGauntlet({"judge", dir.File("run.json"), "--json",
-                   dir.File("judged.json"), "--no-color"});
+  const Invocation judge = RunGauntlet({"judge", dir.File("run.json"), "--json",
+                                        dir.File("judged.json"), "--no-color"});
   // The same exit status: the gate reads the same verdicts.
   EXPECT_EQ(judge.exit_code, run.exit_code) << judge.out << judge.err;
   const nlohmann::json judged = ReadJson(dir.File("judged.json"));
@@ -115,8 +114,9 @@ TEST(Judge, ReproducesTheWholeCatalogWithTheReferenceClient) {
       {"run", "--client", ReferenceClient(), "-j", "2", "--timeout", "5s"});
   // Every scenario of the catalog ran (list --json counts them).
   const Invocation list = RunGauntlet({"list", "--json"});
-  const nlohmann::json listed = nlohmann::json::parse(list.out, nullptr,
-                                                      /*allow_exceptions=*/false);
+  const nlohmann::json listed =
+      nlohmann::json::parse(list.out, nullptr,
+                            /*allow_exceptions=*/false);
   ASSERT_FALSE(listed.is_discarded()) << list.out;
   const std::size_t catalog =
       listed.is_array() ? listed.size() : listed["scenarios"].size();
@@ -144,8 +144,8 @@ TEST(Judge, AnotherPolicyJudgesAsThatPolicyWould) {
   TempDir dir;
   const Invocation run = RunGauntlet(
       {"run", "--client", CurlTemplate(false), "--filter",
-       "control/good-tls13-ecdsa", "--filter", "strip/capability-removed",
-       "-j", "2", "--timeout", "5s", "--json", dir.File("run.json")});
+       "control/good-tls13-ecdsa", "--filter", "strip/capability-removed", "-j",
+       "2", "--timeout", "5s", "--json", dir.File("run.json")});
   EXPECT_EQ(run.exit_code, 1) << run.out << run.err;
   const Invocation same = RunGauntlet({"judge", dir.File("run.json")});
   EXPECT_EQ(same.exit_code, 1) << same.out << same.err;

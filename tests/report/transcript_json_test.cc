@@ -11,7 +11,6 @@
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
-
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "harness/report/json_report.h"
@@ -45,16 +44,21 @@ fake::SmtpEvent Event(fake::SmtpEvent::Kind kind, int64_t t_us) {
 fake::Transcript FullTranscript() {
   fake::Transcript t;
   const std::vector<fake::SessionPhase> phases = {
-      fake::SessionPhase::kPlaintext, fake::SessionPhase::kAfterStarttlsCommand,
-      fake::SessionPhase::kAfterStarttlsRefused, fake::SessionPhase::kHandshake,
-      fake::SessionPhase::kTls, fake::SessionPhase::kAfterTlsFailure};
-  const std::vector<fake::Channel> channels = {
-      fake::Channel::kPlaintext, fake::Channel::kTlsRecords,
-      fake::Channel::kTlsApp};
+      fake::SessionPhase::kPlaintext,
+      fake::SessionPhase::kAfterStarttlsCommand,
+      fake::SessionPhase::kAfterStarttlsRefused,
+      fake::SessionPhase::kHandshake,
+      fake::SessionPhase::kTls,
+      fake::SessionPhase::kAfterTlsFailure};
+  const std::vector<fake::Channel> channels = {fake::Channel::kPlaintext,
+                                               fake::Channel::kTlsRecords,
+                                               fake::Channel::kTlsApp};
   const std::vector<fake::HandshakeOutcome> outcomes = {
       fake::HandshakeOutcome::kNotAttempted,
-      fake::HandshakeOutcome::kNoClientHello, fake::HandshakeOutcome::kNotTls,
-      fake::HandshakeOutcome::kCompleted, fake::HandshakeOutcome::kFailed,
+      fake::HandshakeOutcome::kNoClientHello,
+      fake::HandshakeOutcome::kNotTls,
+      fake::HandshakeOutcome::kCompleted,
+      fake::HandshakeOutcome::kFailed,
       fake::HandshakeOutcome::kFaultInjected,
       fake::HandshakeOutcome::kClientClosed};
   const std::vector<fake::CloseKind> closes = {
@@ -74,10 +78,14 @@ fake::Transcript FullTranscript() {
       fake::FaultPoint::kBeforeClientHello, fake::FaultPoint::kAfterClientHello,
       fake::FaultPoint::kInFirstFlight, fake::FaultPoint::kAfterHandshake};
   const std::vector<fake::SmtpEvent::Kind> kinds = {
-      fake::SmtpEvent::Kind::kCommand,       fake::SmtpEvent::Kind::kReply,
-      fake::SmtpEvent::Kind::kAuthData,      fake::SmtpEvent::Kind::kCredentials,
-      fake::SmtpEvent::Kind::kMessage,       fake::SmtpEvent::Kind::kBadLine,
-      fake::SmtpEvent::Kind::kInjected,      fake::SmtpEvent::Kind::kReplyWithheld,
+      fake::SmtpEvent::Kind::kCommand,
+      fake::SmtpEvent::Kind::kReply,
+      fake::SmtpEvent::Kind::kAuthData,
+      fake::SmtpEvent::Kind::kCredentials,
+      fake::SmtpEvent::Kind::kMessage,
+      fake::SmtpEvent::Kind::kBadLine,
+      fake::SmtpEvent::Kind::kInjected,
+      fake::SmtpEvent::Kind::kReplyWithheld,
       fake::SmtpEvent::Kind::kReplyDelayed};
 
   // One connection per close kind (the largest enum over connections).
@@ -99,18 +107,23 @@ fake::Transcript FullTranscript() {
       tls.server_versions = {fake::TlsVersion::kSsl3, fake::TlsVersion::kTls10,
                              fake::TlsVersion::kTls11, fake::TlsVersion::kTls12,
                              fake::TlsVersion::kTls13};
-      tls.server_ciphers = i % 4 == 0 ? fake::CipherSet::kModern
-                                      : fake::CipherSet::kWeakOnly;
+      tls.server_ciphers =
+          i % 4 == 0 ? fake::CipherSet::kModern : fake::CipherSet::kWeakOnly;
       fake::ServedCertificate cert;
       cert.profile = "expired";
-      cert.flaws = {
-          fake::CertFlaw::kExpired,           fake::CertFlaw::kNotYetValid,
-          fake::CertFlaw::kNameMismatch,      fake::CertFlaw::kSelfSigned,
-          fake::CertFlaw::kUntrustedRoot,     fake::CertFlaw::kMissingIntermediate,
-          fake::CertFlaw::kCommonNameOnly,    fake::CertFlaw::kLeafIsCa,
-          fake::CertFlaw::kIntermediateNotCa, fake::CertFlaw::kWrongEku,
-          fake::CertFlaw::kWeakKey,           fake::CertFlaw::kSha1Signature,
-          fake::CertFlaw::kExpiredIntermediate};
+      cert.flaws = {fake::CertFlaw::kExpired,
+                    fake::CertFlaw::kNotYetValid,
+                    fake::CertFlaw::kNameMismatch,
+                    fake::CertFlaw::kSelfSigned,
+                    fake::CertFlaw::kUntrustedRoot,
+                    fake::CertFlaw::kMissingIntermediate,
+                    fake::CertFlaw::kCommonNameOnly,
+                    fake::CertFlaw::kLeafIsCa,
+                    fake::CertFlaw::kIntermediateNotCa,
+                    fake::CertFlaw::kWrongEku,
+                    fake::CertFlaw::kWeakKey,
+                    fake::CertFlaw::kSha1Signature,
+                    fake::CertFlaw::kExpiredIntermediate};
       cert.names = {"localhost", "wrong.example"};
       cert.key_type = "rsa-1024";
       cert.key_bits = 1024;
@@ -133,8 +146,8 @@ fake::Transcript FullTranscript() {
     tls.alerts_sent = {"fatal handshake_failure", "warning close_notify"};
     tls.handshake_done_us = i == 1 ? -1 : 123456;
     for (std::size_t p = 0; p < phases.size(); ++p) {
-      c.tls_records_in_plaintext.push_back({static_cast<int64_t>(p * 7),
-                                            phases[p]});
+      c.tls_records_in_plaintext.push_back(
+          {static_cast<int64_t>(p * 7), phases[p]});
     }
     for (std::size_t k = 0; k < kinds.size(); ++k) {
       fake::SmtpEvent e = Event(kinds[k], 100 * static_cast<int64_t>(k) + 1);
@@ -303,9 +316,9 @@ TEST(TranscriptJson, EveryFieldRoundTrips) {
 TEST(TranscriptJson, LargeTimesComeBackToTheMicrosecond) {
   fake::Transcript t;
   fake::ConnectionTranscript c;
-  for (const int64_t us : {int64_t{0}, int64_t{1}, int64_t{999},
-                           int64_t{1'000'001}, int64_t{86'400'000'000},
-                           int64_t{999'999'999'999'999}}) {
+  for (const int64_t us :
+       {int64_t{0}, int64_t{1}, int64_t{999}, int64_t{1'000'001},
+        int64_t{86'400'000'000}, int64_t{999'999'999'999'999}}) {
     fake::WireChunk w;
     w.t_us = us;
     w.bytes = "x";
@@ -318,12 +331,11 @@ TEST(TranscriptJson, LargeTimesComeBackToTheMicrosecond) {
 }
 
 // The JSON of FullTranscript with `edit` applied, read back.
-absl::Status ReadEdited(
-    const std::function<void(nlohmann::json&)>& edit) {
-  nlohmann::json j = nlohmann::json::parse(TranscriptToJson(FullTranscript())
-                                               .dump(-1, ' ', false,
-                                                     nlohmann::ordered_json::
-                                                         error_handler_t::replace));
+absl::Status ReadEdited(const std::function<void(nlohmann::json&)>& edit) {
+  nlohmann::json j = nlohmann::json::parse(
+      TranscriptToJson(FullTranscript())
+          .dump(-1, ' ', false,
+                nlohmann::ordered_json::error_handler_t::replace));
   edit(j);
   return TranscriptFromJson(j, "t.json", "/results/3/transcript").status();
 }
@@ -336,7 +348,9 @@ TEST(TranscriptJson, BadFieldsAreNamedByFileAndPointer) {
   };
   const std::vector<Case> cases = {
       {"unknown event kind",
-       [](nlohmann::json& j) { j["connections"][0]["events"][2]["kind"] = "X"; },
+       [](nlohmann::json& j) {
+         j["connections"][0]["events"][2]["kind"] = "X";
+       },
        "t.json: /results/3/transcript/connections/0/events/2/kind: unknown "
        "event kind \"X\""},
       {"missing field",
@@ -348,7 +362,9 @@ TEST(TranscriptJson, BadFieldsAreNamedByFileAndPointer) {
        },
        "/connections/0/wire/1/bytes_b64: not base64"},
       {"bad escape",
-       [](nlohmann::json& j) { j["connections"][0]["events"][0]["text"] = "\\q"; },
+       [](nlohmann::json& j) {
+         j["connections"][0]["events"][0]["text"] = "\\q";
+       },
        "/connections/0/events/0/text:"},
       {"wrong type",
        [](nlohmann::json& j) { j["connections"][0]["index"] = "zero"; },
@@ -372,8 +388,7 @@ TEST(TranscriptJson, BadFieldsAreNamedByFileAndPointer) {
       {"unknown direction",
        [](nlohmann::json& j) { j["connections"][2]["wire"][0]["dir"] = "up"; },
        "/connections/2/wire/0/dir: unknown direction \"up\""},
-      {"not an object",
-       [](nlohmann::json& j) { j["connections"][0] = 7; },
+      {"not an object", [](nlohmann::json& j) { j["connections"][0] = 7; },
        "/connections/0: expected an object, got number"},
   };
   for (const Case& c : cases) {
@@ -519,10 +534,10 @@ TEST(RunReportJson, UnsetOptionalsStayUnset) {
 }
 
 TEST(RunReportJson, RefusesAnotherSchemaAndNamesBadResultFields) {
-  EXPECT_THAT(std::string(ParseRunReport("{\"schema\": \"x/1\"}", "r.json")
-                              .status()
-                              .message()),
-              HasSubstr("r.json: wrong schema"));
+  EXPECT_THAT(
+      std::string(
+          ParseRunReport("{\"schema\": \"x/1\"}", "r.json").status().message()),
+      HasSubstr("r.json: wrong schema"));
   RunReport report;
   ScenarioResult r;
   r.scenario_id = "a/b";
@@ -532,14 +547,16 @@ TEST(RunReportJson, RefusesAnotherSchemaAndNamesBadResultFields) {
   ASSERT_TRUE(text.ok());
   nlohmann::json j = nlohmann::json::parse(*text);
   j["results"][1]["client"]["stderr_b64"] = 5;
-  EXPECT_THAT(std::string(ParseRunReport(j.dump(), "r.json").status().message()),
-              HasSubstr("r.json: /results/1/client/stderr_b64: expected a "
-                        "string, got number"));
+  EXPECT_THAT(
+      std::string(ParseRunReport(j.dump(), "r.json").status().message()),
+      HasSubstr("r.json: /results/1/client/stderr_b64: expected a "
+                "string, got number"));
   j = nlohmann::json::parse(*text);
   j["results"][0]["expectations"]["require-tls"] = "be-nice";
-  EXPECT_THAT(std::string(ParseRunReport(j.dump(), "r.json").status().message()),
-              HasSubstr("/results/0/expectations/require-tls: unknown "
-                        "expectation \"be-nice\""));
+  EXPECT_THAT(
+      std::string(ParseRunReport(j.dump(), "r.json").status().message()),
+      HasSubstr("/results/0/expectations/require-tls: unknown "
+                "expectation \"be-nice\""));
 }
 
 }  // namespace
