@@ -59,6 +59,14 @@ LAYERS = [
 ]
 # Folders whose own files (not subfolders) form the layer.
 FILES_ONLY = {"fake_servers"}
+# Narrower than the rank allows: a layer that may include only these files
+# of a lower folder (the folder and its subfolders), nothing else there.
+# The verdict judges from what the server recorded and nothing else: from
+# fake_servers/ it may read the transcript only, not the misbehaviour
+# switches (behavior.h), the PKI or the server (docs/how-gauntlet-decides.md).
+ONLY_FROM = {
+    ("harness/verdict", "fake_servers"): {"fake_servers/transcript.h"},
+}
 # Outside the layers: may include anything; nothing may include them.
 UNLAYERED = ["tests", "fuzz", "bench"]
 # Top-level folders of project code: an include whose path starts with one
@@ -152,6 +160,16 @@ def check_includes(root):
                         "%s:%d: includes %s (layer %s) from layer %s" %
                         (rel, number, included, describe(target),
                          describe(source)))
+                else:
+                    for (src, folder), only in ONLY_FROM.items():
+                        if (source[0] == src and
+                                (included.startswith(folder + "/")) and
+                                included not in only):
+                            problems.append(
+                                "%s:%d: includes %s; layer %s may include "
+                                "from %s/ only %s" %
+                                (rel, number, included, src, folder,
+                                 ", ".join(sorted(only))))
     return problems
 
 
@@ -269,6 +287,11 @@ def self_test():
               '#include "harness/report/report.h"\n')
         # A sideways one: smtp and tls share rank 1.
         write(root, "tls/engine.h", '#include "smtp/reply.h"\n')
+        # The verdict reading the server's switches instead of the
+        # transcript (allowed by rank, not by ONLY_FROM).
+        write(root, "harness/verdict/observe.cc",
+              '#include "fake_servers/transcript.h"\n'
+              '#include "fake_servers/behavior.h"\n')
         # A library including the tests, and an unmapped folder.
         write(root, "client/main.cc", '#include "tests/util.h"\n')
         write(root, "harness/newpart/x.h", "\n")
@@ -287,6 +310,9 @@ def self_test():
             "client/main.cc:1: includes tests/util.h (outside the layers) "
             "from layer client, rank 2",
             "harness/newpart/x.h:1: is in no layer",
+            "harness/verdict/observe.cc:2: includes fake_servers/behavior.h;"
+            " layer harness/verdict may include from fake_servers/ only "
+            "fake_servers/transcript.h",
             "common/CMakeLists.txt:3: gauntlet_common (layer common, rank "
             "0) links gauntlet_smtp (layer smtp, rank 1",
         ]
@@ -301,7 +327,8 @@ def self_test():
             print("self-test FAILED: " + f)
         return 1
     print("self-test passed: upward, sideways and outside includes, an "
-          "unmapped folder and an upward link are all reported")
+          "include ONLY_FROM forbids, an unmapped folder and an upward link "
+          "are all reported")
     return 0
 
 

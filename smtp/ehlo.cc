@@ -46,7 +46,7 @@ absl::Status EhloCapabilities::Assign(const Reply& reply) {
   }
   if (!reply.lines.empty()) {
     absl::string_view first = reply.lines[0];
-    const std::size_t space = first.find(' ');
+    const std::size_t space = first.find_first_of(" \t");
     const absl::string_view domain = first.substr(0, space);
     domain_.assign(domain.data(), domain.size());
     if (space != absl::string_view::npos) {
@@ -57,10 +57,15 @@ absl::Status EhloCapabilities::Assign(const Reply& reply) {
   // Words of one line; sized for real capability lines, longer ones spill.
   absl::InlinedVector<absl::string_view, 8> words;
   for (std::size_t i = 1; i < reply.lines.size(); ++i) {
-    // Space-separated words; runs of spaces and trailing spaces are ignored.
+    // Words separated by SP or HTAB; runs and trailing separators are
+    // ignored. RFC 5321 §4.1.1.1 has only SP between an EHLO keyword and
+    // its parameters, but clients read tabs as separators too (Python's
+    // smtplib splits AUTH mechanisms with str.split(), curl skips ' ' and
+    // '\t' between them), so a capability a server offers with a tab is
+    // one that real clients see: the verdict must see it too.
     words.clear();
-    for (absl::string_view word :
-         absl::StrSplit(reply.lines[i], ' ', absl::SkipEmpty())) {
+    for (absl::string_view word : absl::StrSplit(
+             reply.lines[i], absl::ByAnyChar(" \t"), absl::SkipEmpty())) {
       words.push_back(word);
     }
     if (words.empty()) continue;

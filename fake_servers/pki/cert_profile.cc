@@ -5,6 +5,7 @@
 #include <span>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 namespace gauntlet::pki {
 namespace {
@@ -63,6 +64,43 @@ std::optional<CertProfile> CertProfileFromName(std::string_view name) {
 }
 
 std::span<const CertProfile> AllCertProfiles() { return kAllProfiles; }
+
+std::vector<CertDefect> DefectsOf(CertProfile profile) {
+  // Mirrors how test_pki.cc builds each profile.
+  switch (profile) {
+    case CertProfile::kValid:
+      return {};
+    case CertProfile::kExpired:
+    case CertProfile::kExpiredSeconds:
+      return {CertDefect::kExpired};
+    case CertProfile::kNotYetValid:
+      return {CertDefect::kNotYetValid};
+    case CertProfile::kWrongHost:
+    case CertProfile::kWildcardMismatch:
+      return {CertDefect::kNameMismatch};
+    case CertProfile::kSelfSigned:
+      return {CertDefect::kSelfSigned};
+    case CertProfile::kUnknownRoot:
+      return {CertDefect::kUntrustedRoot};
+    case CertProfile::kMissingIntermediate:
+      return {CertDefect::kMissingIntermediate};
+    case CertProfile::kCommonNameOnly:
+      return {CertDefect::kCommonNameOnly};
+    case CertProfile::kLeafIsCa:
+      return {CertDefect::kLeafIsCa};
+    case CertProfile::kIntermediateNotCa:
+      return {CertDefect::kIntermediateNotCa};
+    case CertProfile::kWrongEku:
+      return {CertDefect::kWrongEku};
+    case CertProfile::kRsa1024:
+      return {CertDefect::kWeakKey};
+    case CertProfile::kSha1Signature:
+      return {CertDefect::kSha1Signature};
+    case CertProfile::kExpiredIntermediate:
+      return {CertDefect::kExpiredIntermediate};
+  }
+  return {};
+}
 
 std::string_view KeyTypeName(KeyType key) {
   for (const auto& [k, name] : kKeyNames) {

@@ -11,6 +11,7 @@
 #include <optional>
 #include <span>
 #include <string_view>
+#include <vector>
 
 namespace gauntlet::pki {
 
@@ -48,6 +49,28 @@ enum class CertProfile {
   // Leaf still valid but its intermediate expired: the chain is expired.
   kExpiredIntermediate,
 };
+
+// One reason a verifying client must reject a profile's chain: what the
+// test PKI built into it (RFC 5280 §6, RFC 6125 §6, CA/B baseline
+// requirements). kValid has none.
+enum class CertDefect {
+  kExpired,
+  kNotYetValid,
+  kNameMismatch,
+  kSelfSigned,
+  kUntrustedRoot,
+  kMissingIntermediate,
+  kCommonNameOnly,
+  kLeafIsCa,
+  kIntermediateNotCa,
+  kWrongEku,
+  kWeakKey,
+  kSha1Signature,
+  kExpiredIntermediate,
+};
+
+// The defects of a profile's chain, in the order above.
+std::vector<CertDefect> DefectsOf(CertProfile profile);
 
 // The leaf's key type, for profiles where the key is not the point.
 enum class KeyType {

@@ -32,6 +32,16 @@ struct ServedChain {
   // "RSA PRIVATE KEY".
   std::string key_pem;
   std::string key_der;
+
+  // What a client will observe, as built: what makes the chain bad
+  // (DefectsOf(profile)), the DNS names the leaf carries (its SAN, or its
+  // CN when it has none), its key ("ecdsa-p256", "rsa-2048", "rsa-1024")
+  // and size, and the digest of its signature ("sha256", "sha1").
+  std::vector<CertDefect> defects;
+  std::vector<std::string> dns_names;
+  std::string key_name;
+  int key_bits = 0;
+  std::string signature_digest;
 };
 
 }  // namespace gauntlet::pki

@@ -288,6 +288,27 @@ absl::StatusOr<std::unique_ptr<TestPki>> TestPki::Create(Options options) {
       }
       chain.key_pem = key->pem();
       chain.key_der = key->der();
+      chain.defects = DefectsOf(profile);
+      for (const AltName& name : spec.alt_names) {
+        if (name.kind == AltName::Kind::kDns) {
+          chain.dns_names.push_back(name.value);
+        }
+      }
+      if (chain.dns_names.empty()) {
+        chain.dns_names.push_back(spec.common_name);
+      }
+      if (profile == CertProfile::kRsa1024) {
+        chain.key_name = "rsa-1024";
+        chain.key_bits = 1024;
+      } else if (rsa) {
+        chain.key_name = "rsa-2048";
+        chain.key_bits = 2048;
+      } else {
+        chain.key_name = "ecdsa-p256";
+        chain.key_bits = 256;
+      }
+      chain.signature_digest =
+          spec.digest == SignatureDigest::kSha1 ? "sha1" : "sha256";
       pki->chains_.emplace(std::make_pair(profile, key_type), std::move(chain));
     }
   }

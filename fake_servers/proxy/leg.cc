@@ -282,6 +282,11 @@ void Leg::ShutdownWrite() {
   ::shutdown(fd_.get(), SHUT_WR);
 }
 
+void Leg::RecordCertificate(fake::ServedCertificate certificate) {
+  certificate.t_us = rec_.NowUs();
+  rec_.Tls([&](fake::TlsFacts& t) { t.certificate = std::move(certificate); });
+}
+
 void Leg::Close(fake::CloseKind kind) { rec_.Close(kind); }
 
 }  // namespace gauntlet::proxy

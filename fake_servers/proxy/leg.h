@@ -87,6 +87,9 @@ class Leg {
 
   // Records an SMTP event on this leg (phase and channel filled in).
   void RecordEvent(fake::SmtpEvent event);
+  // Records the chain this leg is about to serve in its handshake (its t_us
+  // set to now).
+  void RecordCertificate(fake::ServedCertificate certificate);
   // Half-closes our sending side (after a final reply).
   void ShutdownWrite();
   // Records how the leg ended (the first call wins).

@@ -20,6 +20,7 @@
 #include "common/status_macros.h"
 #include "fake_servers/pki/test_pki.h"
 #include "fake_servers/proxy/socket_io.h"
+#include "fake_servers/server/tls_context_cache.h"
 #include "fake_servers/server/transcript_recorder.h"
 #include "tls/thread_cleanup.h"
 #include "tls/tls_context.h"
@@ -81,6 +82,7 @@ class MitmProxy::Impl {
   std::uint16_t port = 0;
   std::optional<tls::TlsContext> upstream_ctx;
   std::optional<tls::TlsContext> forged_ctx;
+  std::optional<fake::ServedCertificate> forged_certificate;
   std::unique_ptr<pki::ClientFiles> ca_files;
   std::string ca_file;
   fake::server::TranscriptRecorder recorder;
@@ -141,6 +143,7 @@ absl::Status MitmProxy::Impl::Init() {
     c.private_key_pem = chain.key_pem;
     GAUNTLET_ASSIGN_OR_RETURN(tls::TlsContext ctx, tls::TlsContext::Create(c));
     forged_ctx.emplace(std::move(ctx));
+    forged_certificate = fake::server::ServedCertificateOf(chain);
     if (config.trusted_ca) {
       GAUNTLET_ASSIGN_OR_RETURN(ca_files, pki->WriteClientFiles());
       ca_file = ca_files->CaFile();
@@ -228,6 +231,8 @@ void MitmProxy::Impl::RunSession(int number, Fd client, int client_index,
   env.config = &config;
   env.upstream_tls = upstream_ctx.has_value() ? &*upstream_ctx : nullptr;
   env.forged_tls = forged_ctx.has_value() ? &*forged_ctx : nullptr;
+  env.forged_certificate =
+      forged_certificate.has_value() ? &*forged_certificate : nullptr;
   env.stop_fd = stop.fd();
   env.on_event = [this](const ProxyEvent& e) { Emit(e); };
   ProxySession session(number, std::move(client), env,

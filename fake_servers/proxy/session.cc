@@ -313,16 +313,25 @@ absl::Status ProxySession::SendToUpstream(absl::string_view raw,
 }
 
 absl::Status ProxySession::SendReplyToClient(absl::string_view raw, int code,
-                                             absl::string_view verb) {
+                                             absl::string_view verb,
+                                             absl::string_view injected) {
   fake::SmtpEvent e;
   e.kind = fake::SmtpEvent::Kind::kReply;
   e.verb = std::string(verb);
   e.text = StripCrlf(raw);
   e.reply_code = code;
   client_.RecordEvent(std::move(e));
+  if (!injected.empty()) {
+    // Recorded before the write, so the event's time is no later than the
+    // moment the client could first read the bytes.
+    fake::SmtpEvent inj;
+    inj.kind = fake::SmtpEvent::Kind::kInjected;
+    inj.text = std::string(injected);
+    client_.RecordEvent(std::move(inj));
+  }
   tap_.OnReply(code);
-  GAUNTLET_RETURN_IF_ERROR(
-      client_.Write(std::string_view(raw.data(), raw.size())));
+  const std::string out = absl::StrCat(raw, injected);
+  GAUNTLET_RETURN_IF_ERROR(client_.Write(std::string_view(out)));
   EmitNews();
   return absl::OkStatus();
 }
@@ -509,15 +518,16 @@ absl::Status ProxySession::HandleStarttls(const ClientLine& line) {
       if (r.reply.code != 220) {
         return SendReplyToClient(r.raw, r.reply.code, "STARTTLS");
       }
-      std::string out = r.raw;
+      std::string injected;
       if (config_.attack == Attack::kInject) {
-        out += config_.injection;
+        injected = config_.injection;
         Emit(ProxyEvent::Kind::kAttack,
              absl::StrCat("injected ", config_.injection.size(),
                           " plaintext bytes after the upstream's 220: \"",
                           Printable(config_.injection), "\""));
       }
-      GAUNTLET_RETURN_IF_ERROR(SendReplyToClient(out, 220, "STARTTLS"));
+      GAUNTLET_RETURN_IF_ERROR(
+          SendReplyToClient(r.raw, 220, "STARTTLS", injected));
       client_.SetOpaque();
       upstream_->SetOpaque();
       capture_.relayed_encrypted = true;
@@ -555,6 +565,9 @@ absl::Status ProxySession::HandleStarttls(const ClientLine& line) {
       "220 2.0.0 Ready to start TLS\r\n", 220, "STARTTLS"));
   Emit(ProxyEvent::Kind::kAttack,
        "accepted the client's STARTTLS: presenting a forged certificate");
+  if (env_.forged_certificate != nullptr) {
+    client_.RecordCertificate(*env_.forged_certificate);
+  }
   const absl::Status hs = client_.StartTls(*env_.forged_tls, {});
   if (!hs.ok()) {
     capture_.client_tls_failure = std::string(hs.message());

@@ -54,6 +54,9 @@ struct SessionEnv {
   const tls::TlsContext* upstream_tls = nullptr;
   // Server-role context with the forged certificate (intercept only).
   const tls::TlsContext* forged_tls = nullptr;
+  // The forged chain as the client leg's transcript records it (intercept
+  // only): its profile and the flaws a verifying client must reject.
+  const fake::ServedCertificate* forged_certificate = nullptr;
   int stop_fd = -1;
   EventSink on_event;
 };
@@ -106,8 +109,12 @@ class ProxySession {
       absl::string_view verb);
   absl::Status SendToUpstream(absl::string_view raw, absl::string_view verb,
                               absl::string_view text);
+  // Writes `raw` (the reply to `verb`) and `injected` (bytes that answer
+  // no command) in one write, recording the reply and, when `injected` is
+  // not empty, a kInjected event.
   absl::Status SendReplyToClient(absl::string_view raw, int code,
-                                 absl::string_view verb);
+                                 absl::string_view verb,
+                                 absl::string_view injected = {});
   absl::Status ForwardSimple(const ClientLine& line, absl::string_view verb);
 
   void Emit(ProxyEvent::Kind kind, std::string text);

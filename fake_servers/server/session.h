@@ -26,6 +26,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -116,6 +117,12 @@ class Session : public std::enable_shared_from_this<Session> {
   void RecordReply(std::string_view verb, std::string_view text);
   void SendSmtp(std::string bytes, std::function<void()> then);
   void AppendSmtpInput(std::string_view bytes);
+  // Removes the first `n` bytes of smtp_in_ and sets event_read_us_ to the
+  // time the last of them was read.
+  void ConsumeSmtpInput(std::size_t n);
+  // Forgets all of smtp_in_ (and when it was read).
+  void DropSmtpInput();
+  void RecordReplyDecision(const Response& response);
   void CloseAfterQuit();
   Channel SmtpChannel() const;
   SessionPhase CommandPhase() const;
@@ -145,7 +152,7 @@ class Session : public std::enable_shared_from_this<Session> {
   // delivered is answered, the rest of the stream is the linger's.
   void AbandonTls();
   void FailHandshake(HandshakeOutcome outcome, std::string failure);
-  void InjectFault(std::string failure);
+  void InjectFault(TlsFault kind, FaultPoint where, std::string failure);
   void EnterLinger(bool absolute_deadline);
   void OnLingerBytes(std::string_view bytes);
   void FinishHandshakeAtEof();
@@ -184,6 +191,14 @@ class Session : public std::enable_shared_from_this<Session> {
   bool starttls_reply_pending_ = false;
   // Phase of the input that produced the events being recorded.
   SessionPhase event_phase_ = SessionPhase::kPlaintext;
+  // When each piece of smtp_in_ was read: (stream offset just past the
+  // piece, server time), offsets counting every byte ever appended. They
+  // give each client line the read time of its last byte (read_us).
+  std::deque<std::pair<std::uint64_t, int64_t>> in_times_;
+  std::uint64_t in_appended_ = 0;
+  std::uint64_t in_consumed_ = 0;
+  // Read time of the last byte of the input being recorded.
+  int64_t event_read_us_ = -1;
 
   // TLS.
   std::string hs_in_;  // Handshake bytes not yet processed (or recorded).

@@ -44,6 +44,14 @@ SessionPhase Session::CommandPhase() const {
 void Session::OnSmtpBytes(std::string_view bytes) {
   const SessionPhase phase =
       starttls_reply_pending_ ? SessionPhase::kAfterStarttlsCommand : phase_;
+  // A TLS handshake record at the start of a command line, where the
+  // server speaks plaintext: a client starting TLS the server did not
+  // start (after a refused or non-transitioning STARTTLS reply).
+  if (layer_ == Layer::kPlaintext && expect_ == Expect::kCommand &&
+      smtp_in_.empty() && bytes.size() >= 2 && LooksLikeTlsRecord(bytes) &&
+      bytes[1] == '\x03') {
+    rec_.TlsRecordInPlaintext(TlsRecordInPlaintext{rec_.NowUs(), phase});
+  }
   RecordIn(SmtpChannel(), phase, bytes);
   AppendSmtpInput(bytes);
   Pump();
@@ -55,6 +63,34 @@ void Session::AppendSmtpInput(std::string_view bytes) {
     starttls_tail_ += bytes.size();
   }
   smtp_in_.append(bytes);
+  if (!bytes.empty()) {
+    in_appended_ += bytes.size();
+    in_times_.emplace_back(in_appended_, rec_.NowUs());
+  }
+}
+
+void Session::ConsumeSmtpInput(std::size_t n) {
+  n = std::min(n, smtp_in_.size());
+  if (n == 0) return;
+  const std::uint64_t last = in_consumed_ + n - 1;
+  for (const auto& [end, t] : in_times_) {
+    if (end > last) {
+      event_read_us_ = t;
+      break;
+    }
+  }
+  in_consumed_ += n;
+  while (!in_times_.empty() && in_times_.front().first <= in_consumed_) {
+    in_times_.pop_front();
+  }
+  smtp_in_.erase(0, n);
+}
+
+void Session::DropSmtpInput() {
+  if (!in_times_.empty()) event_read_us_ = in_times_.back().second;
+  in_consumed_ = in_appended_;
+  in_times_.clear();
+  smtp_in_.clear();
 }
 
 // --- Processing ------------------------------------------------------------
@@ -98,7 +134,7 @@ bool Session::PumpCommand() {
         return false;
       });
   event_phase_ = CommandPhase();
-  smtp_in_.erase(0, used);
+  ConsumeSmtpInput(used);
   starttls_tail_ -= std::min(starttls_tail_, used);
   if (!line.has_value()) return false;
   Handle(responder_.OnLine(*line, layer_));
@@ -108,7 +144,7 @@ bool Session::PumpCommand() {
 bool Session::PumpDataBody() {
   const std::size_t used = data_->Feed(smtp_in_);
   event_phase_ = CommandPhase();
-  smtp_in_.erase(0, used);
+  ConsumeSmtpInput(used);
   starttls_tail_ -= std::min(starttls_tail_, used);
   if (!data_->done()) return false;
   Response response = responder_.OnDataBody(*data_, layer_);
@@ -124,7 +160,7 @@ bool Session::PumpBdat() {
     if (take == 0) return false;
     responder_.OnBdatBytes(std::string_view(smtp_in_).substr(0, take));
     event_phase_ = CommandPhase();
-    smtp_in_.erase(0, take);
+    ConsumeSmtpInput(take);
     starttls_tail_ -= std::min(starttls_tail_, take);
     bdat_remaining_ -= take;
     if (bdat_remaining_ > 0) return false;
@@ -161,6 +197,7 @@ void Session::Handle(Response response) {
     starttls_tail_ = smtp_in_.size();
     rec_.BytesAfterStarttls(smtp_in_);
   }
+  RecordReplyDecision(response);
   busy_ = true;
   if (response.delay.count() > 0) {
     auto shared = std::make_shared<Response>(std::move(response));
@@ -182,7 +219,16 @@ void Session::SendResponse(Response response) {
   }
   event_phase_ = phase_;
   RecordReply(response.verb, response.reply);
-  if (!response.injected.empty()) RecordReply("INJECTED", response.injected);
+  if (!response.injected.empty()) {
+    SmtpEvent injected;
+    injected.kind = SmtpEvent::Kind::kInjected;
+    injected.t_us = rec_.NowUs();
+    injected.phase = phase_;
+    injected.channel = SmtpChannel();
+    injected.verb = response.verb;
+    injected.text = response.injected;
+    rec_.Event(std::move(injected));
+  }
   if (starttls_reply_pending_) {
     RecordOut(Channel::kPlaintext, phase_, bytes);
     OnStarttlsReplyIssued(next);
@@ -234,7 +280,7 @@ void Session::OnStarttlsReplyIssued(Next next) {
     return;
   }
   std::string tail = std::move(smtp_in_);
-  smtp_in_.clear();
+  DropSmtpInput();
   starttls_tail_ = 0;
   lines_.Reset();
   if (next == Next::kStartTls) {
@@ -268,11 +314,39 @@ void Session::CloseAfterQuit() {
 
 // --- Recording -------------------------------------------------------------
 
+void Session::RecordReplyDecision(const Response& response) {
+  // A reply the server will never send (on purpose: ignore_ehlo_in_tls, or
+  // an empty override) or holds back (delays). A BDAT command is answered
+  // only after its chunk (RFC 3030 §2): no reply withheld.
+  if (response.verb.empty() || response.next == Next::kBdatChunk) return;
+  if (!response.send || (response.reply.empty() && response.injected.empty())) {
+    SmtpEvent event;
+    event.kind = SmtpEvent::Kind::kReplyWithheld;
+    event.t_us = rec_.NowUs();
+    event.phase = phase_;
+    event.channel = SmtpChannel();
+    event.verb = response.verb;
+    rec_.Event(std::move(event));
+  } else if (response.delay.count() > 0) {
+    SmtpEvent event;
+    event.kind = SmtpEvent::Kind::kReplyDelayed;
+    event.t_us = rec_.NowUs();
+    event.phase = phase_;
+    event.channel = SmtpChannel();
+    event.verb = response.verb;
+    event.delay_us =
+        std::chrono::duration_cast<std::chrono::microseconds>(response.delay)
+            .count();
+    rec_.Event(std::move(event));
+  }
+}
+
 void Session::RecordClientEvents(std::vector<SmtpEvent> events) {
   for (SmtpEvent& event : events) {
     event.phase = event_phase_;
     event.channel = SmtpChannel();
     event.t_us = rec_.NowUs();
+    if (event.kind != SmtpEvent::Kind::kReply) event.read_us = event_read_us_;
     rec_.Event(std::move(event));
   }
 }

@@ -46,6 +46,25 @@ HandshakeOutcome OutcomeOf(tls::FailureKind kind) {
   }
 }
 
+std::vector<TlsVersion> VersionsOf(TlsVersions versions) {
+  switch (versions) {
+    case TlsVersions::kDefault:
+      return {TlsVersion::kTls12, TlsVersion::kTls13};
+    case TlsVersions::kTls13Only:
+      return {TlsVersion::kTls13};
+    case TlsVersions::kTls12Only:
+      return {TlsVersion::kTls12};
+    case TlsVersions::kTls11Only:
+      return {TlsVersion::kTls11};
+  }
+  return {};
+}
+
+CipherSet CiphersOf(CipherPolicy policy) {
+  return policy == CipherPolicy::kWeakOnly ? CipherSet::kWeakOnly
+                                           : CipherSet::kModern;
+}
+
 ClientHelloFacts FactsOf(const tls::ClientHello& hello) {
   ClientHelloFacts facts;
   facts.sni = hello.server_name.value_or("");
@@ -63,7 +82,12 @@ void Session::FailHandshake(HandshakeOutcome outcome, std::string failure) {
   });
 }
 
-void Session::InjectFault(std::string failure) {
+void Session::InjectFault(TlsFault kind, FaultPoint where,
+                          std::string failure) {
+  const int64_t now = rec_.NowUs();
+  rec_.Tls([&](TlsFacts& t) {
+    t.fault = InjectedFault{kind, where, now, failure};
+  });
   FailHandshake(HandshakeOutcome::kFaultInjected,
                 absl::StrCat("injected: ", failure));
 }
@@ -92,14 +116,20 @@ void Session::ResetHandshakeState() {
 
 void Session::BeginHandshake() {
   FailHandshake(HandshakeOutcome::kNoClientHello, "");
+  rec_.Tls([&](TlsFacts& t) {
+    t.server_versions = VersionsOf(behavior_.tls_versions);
+    t.server_ciphers = CiphersOf(behavior_.cipher_policy);
+  });
   switch (behavior_.handshake_fault) {
     case HandshakeFault::kCloseBeforeHandshake:
-      InjectFault("FIN instead of a handshake");
+      InjectFault(TlsFault::kCloseBeforeHandshake,
+                  FaultPoint::kBeforeClientHello, "FIN instead of a handshake");
       HalfClose();
       EnterLinger(/*absolute_deadline=*/true);
       return;
     case HandshakeFault::kResetBeforeHandshake:
-      InjectFault("RST instead of a handshake");
+      InjectFault(TlsFault::kResetBeforeHandshake,
+                  FaultPoint::kBeforeClientHello, "RST instead of a handshake");
       ResetConnection();
       return;
     default:
@@ -177,12 +207,15 @@ void Session::RecordClientHelloBytes() {
 void Session::OnClientHelloDone() {
   switch (behavior_.handshake_fault) {
     case HandshakeFault::kStall:
-      InjectFault("stalled after the ClientHello");
+      InjectFault(TlsFault::kStall, FaultPoint::kAfterClientHello,
+                  "stalled after the ClientHello");
       RecordClientHelloBytes();
       EnterLinger(/*absolute_deadline=*/false);
       return;
     case HandshakeFault::kPlaintextInsteadOfServerHello: {
-      InjectFault("plaintext \"250 OK\" instead of a ServerHello");
+      InjectFault(TlsFault::kPlaintextInsteadOfServerHello,
+                  FaultPoint::kAfterClientHello,
+                  "plaintext \"250 OK\" instead of a ServerHello");
       RecordClientHelloBytes();
       std::string reply = "250 OK\r\n";
       RecordOut(Channel::kPlaintext, SessionPhase::kHandshake, reply);
@@ -194,7 +227,8 @@ void Session::OnClientHelloDone() {
       return;
     }
     case HandshakeFault::kFatalAlert: {
-      InjectFault("fatal handshake_failure alert instead of a ServerHello");
+      InjectFault(TlsFault::kFatalAlert, FaultPoint::kAfterClientHello,
+                  "fatal handshake_failure alert instead of a ServerHello");
       RecordClientHelloBytes();
       std::string alert = tls::BuildAlertRecord(tls::AlertLevel::kFatal,
                                                 tls::kAlertHandshakeFailure);
@@ -226,6 +260,12 @@ void Session::OnClientHelloDone() {
     RecordClientHelloBytes();
     EnterLinger(/*absolute_deadline=*/true);
     return;
+  }
+  if (absl::StatusOr<ServedCertificate> served =
+          env_.tls_contexts->Certificate(behavior_);
+      served.ok()) {
+    served->t_us = rec_.NowUs();
+    rec_.Tls([&](TlsFacts& t) { t.certificate = std::move(*served); });
   }
   tls_.emplace(std::move(*session));
   DriveTls();
@@ -282,7 +322,8 @@ bool Session::StepHandshake(std::string& flight) {
       !flight.empty()) {
     const std::size_t full = flight.size();
     flight.resize(std::min(full, behavior_.partial_flight_bytes));
-    InjectFault(absl::StrCat("sent ", flight.size(), " of the ", full,
+    InjectFault(TlsFault::kPartialFlightThenClose, FaultPoint::kInFirstFlight,
+                absl::StrCat("sent ", flight.size(), " of the ", full,
                              " bytes of the first flight, then FIN"));
     tls_dead_ = true;
     SendTlsFlight(std::move(flight), [this] {
@@ -345,8 +386,12 @@ void Session::OnHandshakeComplete(std::string flight) {
     t.handshake_done_us = rec_.NowUs();
   });
   if (behavior_.handshake_fault == HandshakeFault::kCloseAfterHandshake) {
-    rec_.Tls([](TlsFacts& t) {
+    const int64_t now = rec_.NowUs();
+    rec_.Tls([&](TlsFacts& t) {
       t.failure = "injected: connection closed right after the handshake";
+      t.fault = InjectedFault{TlsFault::kCloseAfterHandshake,
+                              FaultPoint::kAfterHandshake, now,
+                              "connection closed right after the handshake"};
     });
     no_more_reads_ = true;
     SendTlsFlight(std::move(flight), [this] {
@@ -361,7 +406,7 @@ void Session::OnHandshakeComplete(std::string flight) {
   responder_.OnTlsStarted();
   lines_.Reset();
   expect_ = Expect::kCommand;
-  smtp_in_.clear();
+  DropSmtpInput();
   SendTlsFlight(std::move(flight), [this] { Pump(); });
   // Records the client sent right after its Finished (its EHLO, often).
   std::string early = TakeHandshakeBytes(hs_in_.size());

@@ -40,4 +40,60 @@ absl::StatusOr<std::shared_ptr<const tls::TlsContext>> TlsContextCache::Make(
   return std::make_shared<const tls::TlsContext>(std::move(context));
 }
 
+namespace {
+
+CertFlaw FlawOf(pki::CertDefect defect) {
+  switch (defect) {
+    case pki::CertDefect::kExpired:
+      return CertFlaw::kExpired;
+    case pki::CertDefect::kNotYetValid:
+      return CertFlaw::kNotYetValid;
+    case pki::CertDefect::kNameMismatch:
+      return CertFlaw::kNameMismatch;
+    case pki::CertDefect::kSelfSigned:
+      return CertFlaw::kSelfSigned;
+    case pki::CertDefect::kUntrustedRoot:
+      return CertFlaw::kUntrustedRoot;
+    case pki::CertDefect::kMissingIntermediate:
+      return CertFlaw::kMissingIntermediate;
+    case pki::CertDefect::kCommonNameOnly:
+      return CertFlaw::kCommonNameOnly;
+    case pki::CertDefect::kLeafIsCa:
+      return CertFlaw::kLeafIsCa;
+    case pki::CertDefect::kIntermediateNotCa:
+      return CertFlaw::kIntermediateNotCa;
+    case pki::CertDefect::kWrongEku:
+      return CertFlaw::kWrongEku;
+    case pki::CertDefect::kWeakKey:
+      return CertFlaw::kWeakKey;
+    case pki::CertDefect::kSha1Signature:
+      return CertFlaw::kSha1Signature;
+    case pki::CertDefect::kExpiredIntermediate:
+      return CertFlaw::kExpiredIntermediate;
+  }
+  return CertFlaw::kSelfSigned;
+}
+
+}  // namespace
+
+absl::StatusOr<ServedCertificate> TlsContextCache::Certificate(
+    const ConnectionBehavior& behavior) const {
+  GAUNTLET_ASSIGN_OR_RETURN(pki::ServedChain chain,
+                            pki_->Chain(behavior.cert, behavior.key_type));
+  return ServedCertificateOf(chain);
+}
+
+ServedCertificate ServedCertificateOf(const pki::ServedChain& chain) {
+  ServedCertificate served;
+  served.profile = std::string(pki::CertProfileName(chain.profile));
+  for (const pki::CertDefect d : chain.defects) {
+    served.flaws.push_back(FlawOf(d));
+  }
+  served.names = chain.dns_names;
+  served.key_type = chain.key_name;
+  served.key_bits = chain.key_bits;
+  served.signature = chain.signature_digest;
+  return served;
+}
+
 }  // namespace gauntlet::fake::server

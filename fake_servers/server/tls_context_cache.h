@@ -17,9 +17,15 @@
 #include "absl/status/statusor.h"
 #include "fake_servers/behavior.h"
 #include "fake_servers/pki/test_pki.h"
+#include "fake_servers/transcript.h"
 #include "tls/tls_context.h"
 
 namespace gauntlet::fake::server {
+
+// A chain the test PKI built, as the transcript records it (profile name,
+// flaws, names, key, signature); t_us left unset. The proxy records its
+// forged chain with it too.
+ServedCertificate ServedCertificateOf(const pki::ServedChain& chain);
 
 class TlsContextCache {
  public:
@@ -28,6 +34,11 @@ class TlsContextCache {
   // The context for the behaviour's TLS settings, made on first use.
   absl::StatusOr<std::shared_ptr<const tls::TlsContext>> Get(
       const ConnectionBehavior& behavior);
+
+  // The chain a context for `behavior` serves, as the transcript records it
+  // (profile name, flaws, names, key, signature); t_us left unset.
+  absl::StatusOr<ServedCertificate> Certificate(
+      const ConnectionBehavior& behavior) const;
 
  private:
   using Key =

@@ -158,6 +158,18 @@ void TranscriptRecorder::AppendBytesAfterStarttls(int index,
   }
 }
 
+void TranscriptRecorder::AddTlsRecordInPlaintext(int index,
+                                                 TlsRecordInPlaintext seen) {
+  std::lock_guard<std::mutex> lock(mu_);
+  ConnectionTranscript& t =
+      entries_.at(static_cast<std::size_t>(index)).transcript;
+  // One per phase is all a verdict needs; a flood stays bounded.
+  for (const TlsRecordInPlaintext& have : t.tls_records_in_plaintext) {
+    if (have.phase == seen.phase) return;
+  }
+  t.tls_records_in_plaintext.push_back(seen);
+}
+
 void TranscriptRecorder::UpdateTls(
     int index, const std::function<void(TlsFacts&)>& update) {
   std::optional<TlsFacts> copy;

@@ -53,6 +53,7 @@ class TranscriptRecorder {
   // Stamps the event with NowUs() when its t_us is 0.
   void AddEvent(int index, SmtpEvent event);
   void AppendBytesAfterStarttls(int index, std::string_view bytes);
+  void AddTlsRecordInPlaintext(int index, TlsRecordInPlaintext seen);
   void UpdateTls(int index, const std::function<void(TlsFacts&)>& update);
   // The first close wins: later calls are ignored, so the kind recorded is
   // the one that actually ended the connection.
@@ -104,6 +105,9 @@ class ConnectionRecorder {
   void Event(SmtpEvent event) { recorder_->AddEvent(index_, std::move(event)); }
   void BytesAfterStarttls(std::string_view bytes) {
     recorder_->AppendBytesAfterStarttls(index_, bytes);
+  }
+  void TlsRecordInPlaintext(fake::TlsRecordInPlaintext seen) {
+    recorder_->AddTlsRecordInPlaintext(index_, seen);
   }
   void Tls(const std::function<void(TlsFacts&)>& update) {
     recorder_->UpdateTls(index_, update);

@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <iostream>
+#include <optional>
 #include <string>
 
 #include "absl/strings/str_cat.h"
@@ -15,6 +16,7 @@
 #include "harness/cli/proxy_commands.h"
 #include "harness/proxy/proxy_report.h"
 #include "harness/runner/interrupt.h"
+#include "harness/scenario/scenario.h"
 
 namespace gauntlet::cli {
 namespace {
@@ -90,6 +92,12 @@ CLI::App* AddProxyCommand(CLI::App& app, ProxyOptions& o) {
   cmd->add_option("--transcript", o.transcript,
                   "write both legs of every session to FILE "
                   "(JSON, schema gauntlet-report/1)");
+  cmd->add_option("--policy", o.policy,
+                  "the policy each session's client is judged under, as in "
+                  "`gauntlet run`")
+      ->capture_default_str()
+      ->check(CLI::IsMember(
+          {"require-tls", "require-tls-no-verify", "opportunistic"}));
   cmd->add_flag("--allow-non-loopback", o.allow_non_loopback,
                 "allow --listen on a non-loopback address");
   cmd->add_flag("--no-color", o.no_color, "no ANSI colours");
@@ -175,8 +183,11 @@ int RunProxy(const ProxyOptions& o) {
               << Safe(e.text) << std::endl;
   };
 
+  const std::optional<scenario::Policy> policy =
+      scenario::PolicyFromName(o.policy);
+  if (!policy.has_value()) return usage("--policy " + o.policy + ": unknown");
   absl::StatusOr<std::unique_ptr<proxy::MitmProxy>> p =
-      proxy::StartProxy(c, print, o.transcript);
+      proxy::StartProxy(c, print, o.transcript, *policy);
   if (!p.ok()) return usage(p.status().message());
   proxy::MitmProxy& mitm = **p;
   std::cout << "gauntlet proxy: listening on " << c.listen.host << ":"
@@ -211,6 +222,15 @@ int RunProxy(const ProxyOptions& o) {
   for (const proxy::SessionCapture& cap : caps) leaked += cap.Leaked() ? 1 : 0;
   std::cout << "gauntlet proxy: " << caps.size() << " session(s), " << leaked
             << " in which the attacker read credentials or mail" << std::endl;
+  // Each session judged from its client leg's transcript, as `gauntlet
+  // run` judges a scenario (and `gauntlet judge` the --transcript file).
+  const report::RunReport judged =
+      proxy::ProxyRunReport(c, mitm.Snapshot(), *policy);
+  for (const report::ScenarioResult& r : judged.results) {
+    std::cout << "  session " << (r.repeat_index + 1) << " ("
+              << scenario::PolicyName(*policy) << "): "
+              << Safe(r.verdict.summary) << std::endl;
+  }
   return interrupted ? runner::InterruptExitCode() : kExitOk;
 }
 

@@ -57,6 +57,19 @@ struct ServeOptions {
 CLI::App* AddServeCommand(CLI::App& app, ServeOptions& options);
 int RunServe(const ServeOptions& options);
 
+struct JudgeOptions {
+  std::string report;
+  std::string policy;  // Empty: the report's own.
+  std::string json_file;
+  std::string junit_file;
+  std::string fail_on = "info";
+  bool failures_only = false;
+  bool verbose = false;
+  bool no_color = false;
+};
+CLI::App* AddJudgeCommand(CLI::App& app, JudgeOptions& options);
+int RunJudge(const JudgeOptions& options);
+
 struct RunCliOptions {
   std::string client;
   // --client was given (even as ''): an empty one is a usage error, never

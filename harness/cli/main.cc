@@ -19,7 +19,7 @@ using gauntlet::cli::PrintError;
 using gauntlet::cli::Safe;
 
 constexpr std::string_view kSubcommands[] = {
-    "list", "show", "run", "validate", "serve", "proxy", "demo", "client"};
+    "list", "show", "run", "judge", "validate", "serve", "proxy", "demo", "client"};
 
 // `gauntlet frobnicate` (or `gauntlet lst`): name the word and suggest the
 // nearest subcommand, instead of CLI11's "A subcommand is required".
@@ -36,7 +36,8 @@ bool RejectUnknownSubcommand(int argc, char** argv) {
   std::string message = "unknown subcommand '" + Safe(word) + "'";
   if (nearest.has_value()) message += "; did you mean '" + *nearest + "'?";
   message +=
-      " (subcommands: list, show, run, validate, serve, proxy, demo, client; "
+      " (subcommands: list, show, run, judge, validate, serve, proxy, demo, "
+      "client; "
       "see gauntlet --help)";
   PrintError(message);
   return true;
@@ -79,6 +80,8 @@ int main(int argc, char** argv) {
   CLI::App* list = AddListCommand(app, list_options);
   CLI::App* show = AddShowCommand(app, show_options);
   CLI::App* run = AddRunCommand(app, run_options);
+  JudgeOptions judge_options;
+  CLI::App* judge = AddJudgeCommand(app, judge_options);
   CLI::App* validate = AddValidateCommand(app, validate_options);
   CLI::App* serve = AddServeCommand(app, serve_options);
   CLI::App* proxy = AddProxyCommand(app, proxy_options);
@@ -103,6 +106,7 @@ int main(int argc, char** argv) {
   if (list->parsed()) return RunList(list_options);
   if (show->parsed()) return RunShow(show_options);
   if (run->parsed()) return RunRun(run_options);
+  if (judge->parsed()) return RunJudge(judge_options);
   if (validate->parsed()) return RunValidate(validate_options);
   if (serve->parsed()) return RunServe(serve_options);
   if (proxy->parsed()) return RunProxy(proxy_options);

@@ -38,6 +38,9 @@ struct ProxyOptions {
   int max_concurrent = 4;
   double timeout_s = 30;
   std::string transcript;
+  // The policy each session's client is judged under (its verdict is
+  // printed at the end and kept in the --transcript file).
+  std::string policy = "require-tls";
   bool allow_non_loopback = false;
   bool no_color = false;
 };

@@ -10,6 +10,7 @@
 #include "absl/strings/str_split.h"
 #include "common/text_escape.h"
 #include "harness/cli/cli_common.h"
+#include "harness/report/judge_result.h"
 #include "harness/report/transcript_text.h"
 #include "harness/verdict/observations.h"
 #include "harness/verdict/verdict.h"
@@ -169,6 +170,19 @@ std::vector<std::string> LiveFormatter::Format(const LiveUpdate& u) {
           lines.push_back(prefix + Flow(true, e.channel, e.phase) +
                           "(not a command) " + Bounded(e.text));
           break;
+        case fake::SmtpEvent::Kind::kInjected:
+          lines.push_back(prefix + Flow(false, e.channel, e.phase) +
+                          Bounded(e.text) + "  (injected: answers no command)");
+          break;
+        case fake::SmtpEvent::Kind::kReplyWithheld:
+          lines.push_back(prefix + "reply to " + Bounded(e.verb) +
+                          " withheld (never sent)");
+          break;
+        case fake::SmtpEvent::Kind::kReplyDelayed:
+          lines.push_back(absl::StrCat(prefix, "reply to ", Bounded(e.verb),
+                                       " delayed by ", e.delay_us / 1000,
+                                       " ms"));
+          break;
       }
       break;
     }
@@ -280,15 +294,14 @@ report::ScenarioResult JudgeServedClient(const scenario::Scenario& s,
   r.kind = s.kind;
   r.policy = policy;
   r.expectation = s.ExpectationFor(policy);
+  for (const scenario::Policy p : scenario::AllPolicies()) {
+    r.expectations.emplace_back(p, s.ExpectationFor(p));
+  }
   r.transcript = std::move(transcript);
   // The client ran, but not under Gauntlet: nothing is known of its exit.
   r.client.ran = true;
-  r.observations = verdict::ObserveRun(r.transcript, s.server, r.client);
-  verdict::JudgeInput in;
-  in.expectation = r.expectation;
-  in.policy = policy;
-  in.kind = s.kind;
-  r.verdict = verdict::Judge(r.observations, in);
+  // The runner's own path from recorded facts to a verdict.
+  report::JudgeRecordedResult(r, /*controls_failed=*/false);
   return r;
 }
 

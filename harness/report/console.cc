@@ -99,6 +99,7 @@ std::string_view UniversalRulePhrase(std::string_view rule) {
   if (rule == verdict::kRuleStaleCapabilities) return "stale capabilities";
   if (rule == verdict::kRuleNoEhloAfterTls) return "no EHLO after TLS";
   if (rule == verdict::kRuleHang) return "hanging";
+  if (rule == verdict::kRuleGaveUpLate) return "waiting past the limit";
   return rule;
 }
 
@@ -223,7 +224,7 @@ std::string FormatResultLine(const ScenarioResult& result,
       Cat("  ", Paint(VerdictMark(v.verdict), ColorOf(v.verdict), color), " ",
           SanitizeText(result.scenario_id));
   if (ShowsSeverity(result)) {
-    Append(&out, " [", scenario::SeverityName(result.severity), "]");
+    Append(&out, " [", scenario::SeverityName(ShownSeverity(result)), "]");
   }
   Append(&out, "  ", SanitizeText(result.title));
   if (options.show_policy) {
@@ -342,7 +343,7 @@ std::string FormatRecap(const RunReport& report,
       if (r.verdict.verdict == verdict::VerdictKind::kError) {
         Append(&line, " [error] ", SanitizeText(r.verdict.summary));
       } else {
-        Append(&line, " [", scenario::SeverityName(r.severity), "]");
+        Append(&line, " [", scenario::SeverityName(ShownSeverity(r)), "]");
         const std::string rules = RuleIds(r);
         if (!rules.empty()) Append(&line, " ", rules);
       }

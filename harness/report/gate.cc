@@ -57,7 +57,7 @@ GateDecision NotJudged(std::string reason) {
 }  // namespace
 
 bool DifferenceGates(const ScenarioResult& result, scenario::Severity fail_on) {
-  return AtOrAbove(result.severity, fail_on);
+  return AtOrAbove(ShownSeverity(result), fail_on);
 }
 
 std::string_view GateOutcomeWords(GateOutcome outcome) {
@@ -132,7 +132,7 @@ GateDecision DecideGate(const RunReport& report, const GateOptions& options) {
         if (r.kind != scenario::ScenarioKind::kAttack) continue;
         if ((r.verdict.verdict == verdict::VerdictKind::kFail ||
              r.verdict.verdict == verdict::VerdictKind::kTimeout) &&
-            AtOrAbove(r.severity, report.fail_on)) {
+            AtOrAbove(ShownSeverity(r), report.fail_on)) {
           ++gating;
         }
       }

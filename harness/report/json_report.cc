@@ -18,6 +18,7 @@
 #include "harness/report/file_io.h"
 #include "harness/report/json_read.h"
 #include "harness/report/text_util.h"
+#include "harness/report/transcript_json.h"
 #include "nlohmann/json.hpp"
 
 namespace gauntlet::report {
@@ -44,17 +45,6 @@ json OptInt(const std::optional<int>& v) {
   return *v;
 }
 
-std::string_view EventKindName(fake::SmtpEvent::Kind kind) {
-  switch (kind) {
-    case fake::SmtpEvent::Kind::kCommand: return "command";
-    case fake::SmtpEvent::Kind::kReply: return "reply";
-    case fake::SmtpEvent::Kind::kAuthData: return "auth-data";
-    case fake::SmtpEvent::Kind::kCredentials: return "credentials";
-    case fake::SmtpEvent::Kind::kMessage: return "message";
-    case fake::SmtpEvent::Kind::kBadLine: return "bad-line";
-  }
-  return "unknown";
-}
 
 json EvidenceJson(const verdict::Evidence& e) {
   return json{{"connection", e.connection < 0 ? json(nullptr)
@@ -139,75 +129,11 @@ json ObservationsJson(const verdict::Observations& o) {
   return j;
 }
 
-json TlsJson(const fake::TlsFacts& t) {
-  json hello = nullptr;
-  if (t.client_hello.has_value()) {
-    hello = {{"sni", t.client_hello->sni},
-             {"offered_versions", t.client_hello->offered_versions},
-             {"offered_suites", t.client_hello->offered_suites}};
-  }
-  return json{{"client_hello", std::move(hello)},
-              {"outcome", S(fake::HandshakeOutcomeName(t.outcome))},
-              {"failure", t.failure},
-              {"version", t.version},
-              {"cipher", t.cipher},
-              {"alerts_received", t.alerts_received},
-              {"alerts_sent", t.alerts_sent},
-              {"handshake_done_ms", Ms(t.handshake_done_us)}};
-}
-
-json TranscriptJson(const fake::Transcript& t) {
-  json conns = json::array();
-  for (const fake::ConnectionTranscript& c : t.connections) {
-    json events = json::array();
-    for (const fake::SmtpEvent& e : c.events) {
-      json ej = {{"kind", S(EventKindName(e.kind))},
-                 {"t_ms", Ms(e.t_us)},
-                 {"phase", S(fake::PhaseName(e.phase))},
-                 {"channel", S(fake::ChannelName(e.channel))},
-                 {"verb", EscapeBytes(e.verb)},
-                 {"text", EscapeBytes(e.text)}};
-      if (e.kind == fake::SmtpEvent::Kind::kReply) {
-        ej["reply_code"] = e.reply_code;
-      }
-      if (e.credentials.has_value()) {
-        ej["credentials"] = {{"mechanism", EscapeBytes(e.credentials->mechanism)},
-                             {"user", EscapeBytes(e.credentials->user)}};
-      }
-      if (e.kind == fake::SmtpEvent::Kind::kMessage) {
-        ej["message_size"] = e.message_size;
-        ej["message_subject"] = EscapeBytes(e.message_subject);
-      }
-      events.push_back(std::move(ej));
-    }
-    json wire = json::array();
-    for (const fake::WireChunk& w : c.wire) {
-      wire.push_back(
-          {{"t_ms", Ms(w.t_us)},
-           {"dir", w.direction == fake::Direction::kClientToServer ? "c2s"
-                                                                   : "s2c"},
-           {"channel", S(fake::ChannelName(w.channel))},
-           {"phase", S(fake::PhaseName(w.phase))},
-           {"bytes", EscapeBytes(w.bytes)},
-           {"bytes_b64", absl::Base64Escape(absl::string_view(
-                             w.bytes.data(), w.bytes.size()))}});
-    }
-    conns.push_back({{"index", c.index},
-                     {"accepted_ms", Ms(c.accepted_us)},
-                     {"closed_ms", Ms(c.closed_us)},
-                     {"close", S(fake::CloseKindName(c.close))},
-                     {"bytes_after_starttls", EscapeBytes(c.bytes_after_starttls)},
-                     {"tls", TlsJson(c.tls)},
-                     {"events", std::move(events)},
-                     {"wire", std::move(wire)}});
-  }
-  return json{{"connections", std::move(conns)}};
-}
-
 json ResultJson(const ScenarioResult& r) {
   json violations = json::array();
   for (const verdict::Violation& v : r.verdict.violations) {
     violations.push_back({{"rule", v.rule},
+                          {"severity", S(scenario::SeverityName(v.severity))},
                           {"sentence", v.sentence},
                           {"fix", v.fix},
                           {"reference", v.reference},
@@ -226,8 +152,17 @@ json ResultJson(const ScenarioResult& r) {
       {"timed_out", r.client.timed_out},
       {"unsupported", r.client.unsupported},
       {"duration_ms", Ms(r.client.duration_us)},
+      {"timeout_ms", Ms(r.client.timeout_us)},
       {"stdout", SanitizeText(r.client_stdout, /*keep_newlines=*/true)},
-      {"stderr", SanitizeText(r.client_stderr, /*keep_newlines=*/true)}};
+      {"stderr", SanitizeText(r.client_stderr, /*keep_newlines=*/true)},
+      // Exact: the verdict quotes stderr, and `gauntlet judge` re-reads it.
+      {"stderr_b64", absl::Base64Escape(absl::string_view(
+                         r.client_stderr.data(), r.client_stderr.size()))}};
+  json expectations = json::object();
+  for (const auto& [policy, expectation] : r.expectations) {
+    expectations[S(scenario::PolicyName(policy))] =
+        S(scenario::ExpectationName(expectation));
+  }
   json baseline = {
       {"expected", r.baseline_expected.has_value()
                        ? json(*r.baseline_expected)
@@ -237,19 +172,30 @@ json ResultJson(const ScenarioResult& r) {
               {"title", r.title},
               {"tags", r.tags},
               {"severity", S(scenario::SeverityName(r.severity))},
+              {"shown_severity", S(scenario::SeverityName(ShownSeverity(r)))},
               {"kind", S(scenario::ScenarioKindName(r.kind))},
               {"policy", S(scenario::PolicyName(r.policy))},
               {"expectation", S(scenario::ExpectationName(r.expectation))},
+              {"expectations", std::move(expectations)},
               {"repeat", r.repeat_index},
               {"verdict", S(verdict::VerdictName(r.verdict.verdict))},
               {"summary", r.verdict.summary},
+              {"harness_error", r.harness_error.has_value()
+                                    ? json(*r.harness_error)
+                                    : json(nullptr)},
+              {"profile_skip", r.profile_skip.has_value()
+                                   ? json(*r.profile_skip)
+                                   : json(nullptr)},
+              {"judged_connections", r.judged_connections.has_value()
+                                         ? json(*r.judged_connections)
+                                         : json(nullptr)},
               {"duration_ms", Ms(r.duration_us)},
               {"baseline", std::move(baseline)},
               {"violations", std::move(violations)},
               {"notes", std::move(notes)},
               {"observations", ObservationsJson(r.observations)},
               {"client", std::move(client)},
-              {"transcript", TranscriptJson(r.transcript)}};
+              {"transcript", TranscriptToJson(r.transcript)}};
 }
 
 // null without a baseline.
@@ -287,6 +233,7 @@ json ReportJson(const RunReport& report) {
       {"harness_cpu_ms", Ms(report.harness_cpu_us)},
       {"jobs", report.jobs},
       {"interrupted", report.interrupted},
+      {"controls_failed", report.controls_failed},
       {"planned", report.planned},
       {"notes", report.notes},
       {"fail_on", S(scenario::SeverityName(report.fail_on))},
@@ -388,6 +335,180 @@ absl::StatusOr<ReportVerdicts> ParseReportVerdicts(
     }
   }
   return out;
+}
+
+namespace {
+
+using internal::FieldReader;
+
+constexpr int64_t kMaxCount = int64_t{1} << 30;
+
+absl::StatusOr<verdict::Evidence> EvidenceFromJson(const FieldReader& f) {
+  verdict::Evidence e;
+  GAUNTLET_ASSIGN_OR_RETURN(const std::optional<int64_t> connection,
+                            f.OptionalInt("connection", 0, kMaxCount));
+  e.connection = connection.has_value() ? static_cast<int>(*connection) : -1;
+  GAUNTLET_ASSIGN_OR_RETURN(e.t_us, f.Micros("t_ms"));
+  GAUNTLET_ASSIGN_OR_RETURN(e.excerpt, f.String("excerpt"));
+  return e;
+}
+
+absl::StatusOr<verdict::ClientRun> ClientFromJson(const FieldReader& f,
+                                                  ScenarioResult& r) {
+  verdict::ClientRun c;
+  GAUNTLET_ASSIGN_OR_RETURN(c.ran, f.Bool("ran"));
+  GAUNTLET_ASSIGN_OR_RETURN(const std::optional<int64_t> exit_code,
+                            f.OptionalInt("exit_code", -1, 255));
+  if (exit_code.has_value()) c.exit_code = static_cast<int>(*exit_code);
+  GAUNTLET_ASSIGN_OR_RETURN(const std::optional<int64_t> signal,
+                            f.OptionalInt("signal", 0, 255));
+  if (signal.has_value()) c.signal = static_cast<int>(*signal);
+  GAUNTLET_ASSIGN_OR_RETURN(c.timed_out, f.Bool("timed_out"));
+  GAUNTLET_ASSIGN_OR_RETURN(c.unsupported, f.Bool("unsupported"));
+  GAUNTLET_ASSIGN_OR_RETURN(c.duration_us, f.Micros("duration_ms"));
+  GAUNTLET_ASSIGN_OR_RETURN(c.timeout_us, f.Micros("timeout_ms"));
+  GAUNTLET_ASSIGN_OR_RETURN(r.client_stdout, f.String("stdout"));
+  GAUNTLET_ASSIGN_OR_RETURN(r.client_stderr, f.Base64("stderr_b64"));
+  c.stderr_text = r.client_stderr;
+  return c;
+}
+
+absl::StatusOr<ScenarioResult> ResultFromJson(const FieldReader& f,
+                                              std::string_view source) {
+  ScenarioResult r;
+  GAUNTLET_ASSIGN_OR_RETURN(r.scenario_id, f.String("id"));
+  if (r.scenario_id.empty()) return f.Bad("id", "empty");
+  GAUNTLET_ASSIGN_OR_RETURN(r.title, f.String("title"));
+  GAUNTLET_ASSIGN_OR_RETURN(r.tags, f.Strings("tags"));
+  GAUNTLET_ASSIGN_OR_RETURN(
+      r.severity,
+      f.Enum("severity", &scenario::SeverityFromName, "severity"));
+  GAUNTLET_ASSIGN_OR_RETURN(
+      r.kind, f.Enum("kind", &scenario::ScenarioKindFromName, "kind"));
+  GAUNTLET_ASSIGN_OR_RETURN(
+      r.policy, f.Enum("policy", &scenario::PolicyFromName, "policy"));
+  GAUNTLET_ASSIGN_OR_RETURN(
+      r.expectation,
+      f.Enum("expectation", &scenario::ExpectationFromName, "expectation"));
+  GAUNTLET_ASSIGN_OR_RETURN(const FieldReader expectations,
+                            f.Object("expectations"));
+  for (const scenario::Policy p : scenario::AllPolicies()) {
+    const std::string name(scenario::PolicyName(p));
+    if (!expectations.Has(name)) continue;
+    GAUNTLET_ASSIGN_OR_RETURN(
+        const scenario::Expectation e,
+        expectations.Enum(name, &scenario::ExpectationFromName,
+                          "expectation"));
+    r.expectations.emplace_back(p, e);
+  }
+  GAUNTLET_ASSIGN_OR_RETURN(const int64_t repeat,
+                            f.Int("repeat", 0, kMaxCount));
+  r.repeat_index = static_cast<int>(repeat);
+  GAUNTLET_ASSIGN_OR_RETURN(
+      r.verdict.verdict,
+      f.Enum("verdict", &verdict::VerdictFromName, "verdict"));
+  GAUNTLET_ASSIGN_OR_RETURN(r.verdict.summary, f.String("summary"));
+  if (!f.IsNull("harness_error")) {
+    GAUNTLET_ASSIGN_OR_RETURN(r.harness_error, f.String("harness_error"));
+  }
+  if (!f.IsNull("profile_skip")) {
+    GAUNTLET_ASSIGN_OR_RETURN(r.profile_skip, f.String("profile_skip"));
+  }
+  if (!f.IsNull("judged_connections")) {
+    GAUNTLET_ASSIGN_OR_RETURN(const int64_t n,
+                              f.Int("judged_connections", 0, kMaxCount));
+    r.judged_connections = static_cast<int>(n);
+  }
+  GAUNTLET_ASSIGN_OR_RETURN(r.duration_us, f.Micros("duration_ms"));
+  GAUNTLET_ASSIGN_OR_RETURN(const ParsedJson* violations,
+                            f.Array("violations"));
+  for (std::size_t i = 0; i < violations->size(); ++i) {
+    GAUNTLET_ASSIGN_OR_RETURN(const FieldReader v,
+                              f.Element("violations", (*violations)[i], i));
+    verdict::Violation violation;
+    GAUNTLET_ASSIGN_OR_RETURN(violation.rule, v.String("rule"));
+    GAUNTLET_ASSIGN_OR_RETURN(
+        violation.severity,
+        v.Enum("severity", &scenario::SeverityFromName, "severity"));
+    GAUNTLET_ASSIGN_OR_RETURN(violation.sentence, v.String("sentence"));
+    GAUNTLET_ASSIGN_OR_RETURN(violation.fix, v.String("fix"));
+    GAUNTLET_ASSIGN_OR_RETURN(violation.reference, v.String("reference"));
+    GAUNTLET_ASSIGN_OR_RETURN(const FieldReader e, v.Object("evidence"));
+    GAUNTLET_ASSIGN_OR_RETURN(violation.evidence, EvidenceFromJson(e));
+    r.verdict.violations.push_back(std::move(violation));
+  }
+  GAUNTLET_ASSIGN_OR_RETURN(const ParsedJson* notes, f.Array("notes"));
+  for (std::size_t i = 0; i < notes->size(); ++i) {
+    GAUNTLET_ASSIGN_OR_RETURN(const FieldReader n,
+                              f.Element("notes", (*notes)[i], i));
+    verdict::Note note;
+    GAUNTLET_ASSIGN_OR_RETURN(note.rule, n.String("rule"));
+    GAUNTLET_ASSIGN_OR_RETURN(note.text, n.String("text"));
+    GAUNTLET_ASSIGN_OR_RETURN(const FieldReader e, n.Object("evidence"));
+    GAUNTLET_ASSIGN_OR_RETURN(note.evidence, EvidenceFromJson(e));
+    r.verdict.notes.push_back(std::move(note));
+  }
+  GAUNTLET_ASSIGN_OR_RETURN(const FieldReader client, f.Object("client"));
+  GAUNTLET_ASSIGN_OR_RETURN(r.client, ClientFromJson(client, r));
+  GAUNTLET_ASSIGN_OR_RETURN(const ParsedJson* transcript,
+                            f.Value("transcript"));
+  GAUNTLET_ASSIGN_OR_RETURN(
+      r.transcript,
+      TranscriptFromJson(*transcript, source, f.PointerTo("transcript")));
+  return r;
+}
+
+}  // namespace
+
+absl::StatusOr<RunReport> ParseRunReport(std::string_view json_text,
+                                         std::string_view source_name) {
+  GAUNTLET_ASSIGN_OR_RETURN(
+      const ParsedJson doc,
+      internal::ParseSchemaDocument(json_text, source_name, kReportSchema));
+  GAUNTLET_ASSIGN_OR_RETURN(const FieldReader f,
+                            FieldReader::Of(doc, source_name, ""));
+  RunReport out;
+  GAUNTLET_ASSIGN_OR_RETURN(out.gauntlet_version, f.String("gauntlet_version"));
+  GAUNTLET_ASSIGN_OR_RETURN(const FieldReader client, f.Object("client"));
+  GAUNTLET_ASSIGN_OR_RETURN(out.client_name, client.String("name"));
+  GAUNTLET_ASSIGN_OR_RETURN(out.client_command, client.String("command"));
+  GAUNTLET_ASSIGN_OR_RETURN(
+      out.policy, f.Enum("policy", &scenario::PolicyFromName, "policy"));
+  GAUNTLET_ASSIGN_OR_RETURN(const std::string started, f.String("started"));
+  std::string time_error;
+  if (!absl::ParseTime(absl::RFC3339_full, started, &out.started,
+                       &time_error)) {
+    return f.Bad("started", Cat("not an RFC 3339 time: ", time_error));
+  }
+  GAUNTLET_ASSIGN_OR_RETURN(out.wall_us, f.Micros("wall_ms"));
+  GAUNTLET_ASSIGN_OR_RETURN(out.harness_cpu_us, f.Micros("harness_cpu_ms"));
+  GAUNTLET_ASSIGN_OR_RETURN(const int64_t jobs, f.Int("jobs", 0, kMaxCount));
+  out.jobs = static_cast<int>(jobs);
+  GAUNTLET_ASSIGN_OR_RETURN(out.interrupted, f.Bool("interrupted"));
+  GAUNTLET_ASSIGN_OR_RETURN(out.controls_failed, f.Bool("controls_failed"));
+  GAUNTLET_ASSIGN_OR_RETURN(const int64_t planned,
+                            f.Int("planned", 0, kMaxCount));
+  out.planned = static_cast<int>(planned);
+  GAUNTLET_ASSIGN_OR_RETURN(out.notes, f.Strings("notes"));
+  GAUNTLET_ASSIGN_OR_RETURN(
+      out.fail_on, f.Enum("fail_on", &scenario::SeverityFromName, "severity"));
+  GAUNTLET_ASSIGN_OR_RETURN(const ParsedJson* results, f.Array("results"));
+  out.results.reserve(results->size());
+  for (std::size_t i = 0; i < results->size(); ++i) {
+    GAUNTLET_ASSIGN_OR_RETURN(const FieldReader r,
+                              f.Element("results", (*results)[i], i));
+    GAUNTLET_ASSIGN_OR_RETURN(ScenarioResult result,
+                              ResultFromJson(r, source_name));
+    out.results.push_back(std::move(result));
+  }
+  return out;
+}
+
+absl::StatusOr<RunReport> ReadRunReportFile(const std::string& path) {
+  GAUNTLET_ASSIGN_OR_RETURN(
+      std::string text,
+      files::ReadRegularFile(path, kMaxReportFileBytes, "report"));
+  return ParseRunReport(text, path);
 }
 
 absl::StatusOr<ReportVerdicts> ReadReportVerdictsFile(const std::string& path) {

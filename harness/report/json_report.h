@@ -58,6 +58,18 @@ absl::StatusOr<ReportVerdicts> ParseReportVerdicts(std::string_view json_text,
 // The same from a file (NotFound when it does not exist).
 absl::StatusOr<ReportVerdicts> ReadReportVerdictsFile(const std::string& path);
 
+// The whole report back, as `gauntlet judge` needs it: every result with its
+// scenario facts (id, title, tags, severity, kind, policy, expectation and
+// the expectations under every policy), verdict, violations and notes, the
+// client's facts and output, and the full transcript (transcript_json.h).
+// Observations and baseline marks are not read: they are recomputed.
+// InvalidArgument "<source>: <JSON pointer>: <what>" for the first bad or
+// missing field.
+absl::StatusOr<RunReport> ParseRunReport(std::string_view json_text,
+                                         std::string_view source_name);
+// The same from a file of at most kMaxReportFileBytes.
+absl::StatusOr<RunReport> ReadRunReportFile(const std::string& path);
+
 }  // namespace gauntlet::report
 
 #endif  // GAUNTLET_HARNESS_REPORT_JSON_REPORT_H_

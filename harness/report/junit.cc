@@ -42,7 +42,7 @@ void SetText(pugi::xml_node node, std::string_view text) {
 }
 
 std::string Details(const ScenarioResult& r, scenario::Severity fail_on) {
-  std::string out = Cat("Severity: ", scenario::SeverityName(r.severity));
+  std::string out = Cat("Severity: ", scenario::SeverityName(ShownSeverity(r)));
   if (BelowFailOn(r, fail_on)) {
     Append(&out, " (below --fail-on ", scenario::SeverityName(fail_on),
            ": reported, not failing the run)");

@@ -40,12 +40,16 @@ bool AtOrAbove(scenario::Severity severity, scenario::Severity threshold) {
   return static_cast<int>(severity) <= static_cast<int>(threshold);
 }
 
+scenario::Severity ShownSeverity(const ScenarioResult& result) {
+  return verdict::MostSevere(result.verdict).value_or(result.severity);
+}
+
 bool BelowFailOn(const ScenarioResult& result, scenario::Severity fail_on) {
   const verdict::VerdictKind v = result.verdict.verdict;
   return result.kind == scenario::ScenarioKind::kAttack &&
          (v == verdict::VerdictKind::kFail ||
           v == verdict::VerdictKind::kTimeout) &&
-         !AtOrAbove(result.severity, fail_on);
+         !AtOrAbove(ShownSeverity(result), fail_on);
 }
 
 bool KnownFailure(const ScenarioResult& result) {

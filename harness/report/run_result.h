@@ -16,6 +16,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "absl/time/time.h"
@@ -34,6 +35,22 @@ struct ScenarioResult {
   scenario::ScenarioKind kind = scenario::ScenarioKind::kAttack;
   scenario::Policy policy = scenario::Policy::kRequireTls;
   scenario::Expectation expectation = scenario::Expectation::kStaySecure;
+  // The scenario's expectation under every policy (Scenario::ExpectationFor),
+  // so that a saved report can be judged again under another policy
+  // (`gauntlet judge --policy`). Empty only in results made by hand.
+  std::vector<std::pair<scenario::Policy, scenario::Expectation>>
+      expectations;
+  // Set when the harness, not the client, failed (the verdict is kError):
+  // the harness's message. Such a verdict is not drawn from the transcript,
+  // so `gauntlet judge` keeps it as it was.
+  std::optional<std::string> harness_error;
+  // Set when the client profile marked the scenario unsupported (the
+  // verdict is kSkip and nothing ran): the profile's glob that matched.
+  std::optional<std::string> profile_skip;
+  // How many of the transcript's connections are the client's, from the
+  // first; the rest are not judged (a proxy session's upstream leg, where
+  // the proxy itself was the client). Unset: all of them.
+  std::optional<int> judged_connections;
   // 0 for the first run of a scenario; --repeat runs count up.
   int repeat_index = 0;
   verdict::Verdict verdict;
@@ -75,6 +92,9 @@ struct RunReport {
   int jobs = 1;
   // Ctrl-C or a fatal error stopped the run: `results` is partial.
   bool interrupted = false;
+  // The client failed a control scenario of this run, so its attack passes
+  // were judged inconclusive (verdict::JudgeInput::controls_failed).
+  bool controls_failed = false;
   // How many results the run was going to produce; 0 when unknown. Lets a
   // partial report say "12 of 55".
   int planned = 0;
@@ -131,7 +151,13 @@ bool IsFailing(verdict::VerdictKind kind);
 // high > medium > low > info).
 bool AtOrAbove(scenario::Severity severity, scenario::Severity threshold);
 
-// A failed or timed-out attack result whose severity is below
+// The severity a report shows for a result and the gate judges it by: the
+// most severe of its violations (each has the scenario's severity, or a
+// robustness rule's own, e.g. gave-up-late's low), or the scenario's when it
+// has none.
+scenario::Severity ShownSeverity(const ScenarioResult& result);
+
+// A failed or timed-out attack result whose shown severity is below
 // `report.fail_on`: listed and counted, but it does not fail the run.
 bool BelowFailOn(const ScenarioResult& result, scenario::Severity fail_on);
 

@@ -29,7 +29,9 @@
 #include "absl/time/time.h"
 #include "common/client_contract.h"
 #include "common/status_macros.h"
+#include "common/string_view.h"
 #include "fake_servers/server/server.h"
+#include "harness/report/judge_result.h"
 #include "harness/runner/interrupt.h"
 #include "harness/runner/policy_placeholder.h"
 #include "harness/runner/process.h"
@@ -166,28 +168,18 @@ report::ScenarioResult BaseResult(const scenario::Scenario& s,
   r.kind = s.kind;
   r.policy = policy;
   r.expectation = s.ExpectationFor(policy);
+  for (const scenario::Policy p : scenario::AllPolicies()) {
+    r.expectations.emplace_back(p, s.ExpectationFor(p));
+  }
   r.repeat_index = repeat_index;
   return r;
 }
 
-verdict::JudgeInput MakeJudgeInput(const report::ScenarioResult& r,
-                                   bool controls_failed) {
-  verdict::JudgeInput in;
-  in.expectation = r.expectation;
-  in.policy = r.policy;
-  in.kind = r.kind;
-  in.controls_failed = controls_failed;
-  return in;
-}
-
 // A result that says the harness, not the client, failed.
 void JudgeHarnessError(report::ScenarioResult& r, bool controls_failed,
-                       absl::Status status) {
-  verdict::JudgeInput in = MakeJudgeInput(r, controls_failed);
-  in.harness_status = std::move(status);
-  r.observations = verdict::Observations{};
-  r.observations.client_ran = r.client.ran;
-  r.verdict = verdict::Judge(r.observations, in);
+                       const absl::Status& status) {
+  r.harness_error = std::string(ToStd(status.message()));
+  report::JudgeRecordedResult(r, controls_failed);
 }
 
 verdict::ClientRun ToClientRun(const RunResult& rr,
@@ -339,10 +331,8 @@ report::ScenarioResult ScenarioRunner::SkippedResult(
   report::ScenarioResult r = BaseResult(s, options_.policy, repeat_index);
   r.client.ran = false;
   r.observations.client_ran = false;
-  r.verdict.verdict = verdict::VerdictKind::kSkip;
-  r.verdict.summary = absl::StrCat(
-      "skip: the client profile marks this scenario unsupported (", glob,
-      ")");
+  r.profile_skip = glob;
+  r.verdict = report::ProfileSkipVerdict(glob);
   return r;
 }
 
@@ -453,9 +443,8 @@ report::ScenarioResult ScenarioRunner::RunScenario(
             "client?): the run cannot be judged"));
     return finish();
   }
-  r.observations = verdict::ObserveRun(r.transcript, s.server, r.client);
-  r.verdict =
-      verdict::Judge(r.observations, MakeJudgeInput(r, controls_failed));
+  // The same path `gauntlet judge` takes from a saved report.
+  report::JudgeRecordedResult(r, controls_failed);
   if (ran->leftover_processes > 0) {
     // A finding about the client, not a rule: it does not change the
     // verdict.
@@ -549,6 +538,7 @@ report::RunReport ScenarioRunner::Run(
 
   std::vector<report::ScenarioResult> results = run_phase(controls, false);
   const bool controls_failed = ControlsFailed(results);
+  report.controls_failed = controls_failed;
   if (controls.empty() && !attacks.empty()) {
     report.notes.push_back(
         "no control scenario was selected: passes were not cross-checked "

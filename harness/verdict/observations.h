@@ -1,20 +1,45 @@
 // Facts about one client run, derived from what the fake server recorded.
 //
 // ObserveRun is the first half of Gauntlet's verdict engine: a pure function
-// from the server's Transcript, the ServerBehavior that produced it and the
-// client process result (ClientRun) to Observations. It judges nothing; it
-// says what happened, each fact with its evidence (connection, server time,
-// the bytes quoted), so that verdict.h can apply a scenario's expectation and
-// a report can show why.
+// from what the server recorded (fake::Transcript) and the client process
+// result (ClientRun) to Observations. It reads nothing else: no scenario
+// settings, no server configuration, no PKI. Whatever the verdict needs the
+// server records at the moment it happens (transcript.h): when each client
+// line's last byte was read, the bytes it injected, each reply it withheld
+// or delayed, the certificate chain it served and what is wrong with it, the
+// TLS fault it injected, the versions and suites it allowed. So a saved
+// report or a proxy recording can be judged again (`gauntlet judge`). It
+// judges nothing; it says what happened, each fact with its evidence
+// (connection, server time, the bytes quoted), so that verdict.h can apply a
+// scenario's expectation and a report can show why. All SMTP parsing goes
+// through the SMTP core (smtp/: reply parser, EHLO capabilities, command
+// parser), the same code the fuzzers check.
 //
 // Timing facts ("the client sent MAIL before the server had answered its
 // EHLO") are proofs, not guesses. A client byte was sent no later than the
-// server read it, and the server's wire chunks carry their read time; a reply
-// cannot be received before the server wrote it. So when the read time of the
-// chunk holding a command is earlier than the time the server recorded the
-// reply the client needed first, the client cannot have waited for that
-// reply. Every such fact is derived this way; none depends on how fast the
-// machine is.
+// server read it (SmtpEvent::read_us); a reply cannot be received before the
+// server wrote it. So when a line was read before the server wrote the reply
+// the client needed first, the client cannot have waited for that reply.
+// Every such fact is derived this way; none depends on how fast the machine
+// is.
+//
+// Acting on injected bytes (the acted-on-injected-bytes rule) is a fact only
+// with one of two proofs (docs/how-gauntlet-decides.md):
+//   * order: the client sent a line that had to wait for a reply, it was
+//     read before the server wrote that reply, and injected bytes had been
+//     written before it was read: the injected bytes were the only
+//     reply-shaped bytes it could have read (PrematureLine with
+//     injection_t_us >= 0);
+//   * value: it used an AUTH mechanism or EHLO keyword that only the
+//     injected bytes offered AND that it could not have chosen without them:
+//     a value on no standard list (IsStandardAuthMechanism,
+//     IsStandardEhloKeyword), i.e. one the client could only have learnt by
+//     reading the injected bytes. A probe that wants this proof offers such
+//     a value (e.g. "250 AUTH XGAUNTLET") only in its injected bytes.
+// A standard value that only the injected bytes offered, used after the
+// real reply, proves nothing (a client configured to always use AUTH PLAIN
+// sends it whatever was offered): it is an UnofferedCapability, reported as
+// a note.
 
 #ifndef GAUNTLET_HARNESS_VERDICT_OBSERVATIONS_H_
 #define GAUNTLET_HARNESS_VERDICT_OBSERVATIONS_H_
@@ -26,7 +51,6 @@
 #include <vector>
 
 #include "common/client_contract.h"
-#include "fake_servers/behavior.h"
 #include "fake_servers/transcript.h"
 
 namespace gauntlet::verdict {
@@ -75,12 +99,23 @@ enum class PlaintextCause {
 
 std::string_view PlaintextCauseName(PlaintextCause cause);
 
+// What a client line is.
+enum class LineKind {
+  kCommand,      // An SMTP command (verb holds it).
+  kAuthData,     // A line answering an AUTH challenge.
+  kMessage,      // A message body (DATA or BDAT).
+  kBadLine,      // Bytes that are not a command.
+  kCredentials,  // Credentials decoded from an AUTH exchange.
+};
+std::string_view LineKindName(LineKind kind);
+
 // One line (or message) the client sent.
 struct ClientLine {
   Evidence evidence;
-  // Upper-case verb of a command; "AUTH-DATA" for a line inside an AUTH
-  // exchange; "MESSAGE" for a message body; "BAD-LINE" for bytes that are
-  // not a command.
+  LineKind kind = LineKind::kCommand;
+  // The SMTP verb, upper case: the command's for kCommand, "AUTH" for
+  // kAuthData and kCredentials, "DATA" or "BDAT" for kMessage, empty for
+  // kBadLine.
   std::string verb;
   fake::SessionPhase phase = fake::SessionPhase::kPlaintext;
   bool in_tls = false;
@@ -92,19 +127,19 @@ struct ClientLine {
 };
 
 struct CredentialsSeen {
-  ClientLine line;  // verb "AUTH"; excerpt names the mechanism and user.
+  ClientLine line;  // kCredentials; excerpt names the mechanism and user.
   fake::Credentials credentials;
 };
 
 struct MessageSeen {
-  ClientLine line;  // verb "MESSAGE".
+  ClientLine line;  // kMessage.
   uint64_t size = 0;
   std::string subject;  // Bounded, printable.
 };
 
 // Why a verifying client must refuse a TLS session.
 enum class RefusalReason {
-  kBadCertificate,  // The certificate profile is not kValid.
+  kBadCertificate,  // The served chain has a flaw (ServedCertificate).
   kOldVersion,      // TLS 1.1 or older was negotiated (or the only offer).
   kWeakCipher,      // A weak suite was negotiated (or the only offer).
   kNullCipher,      // The negotiated suite does not encrypt at all.
@@ -123,10 +158,10 @@ struct PrematureLine {
   std::string waited_for;
   // When the server sent that reply (-1: never).
   int64_t reply_t_us = -1;
-  // The server had written injected bytes (inject_after_starttls_reply) on
-  // this connection before this line: the only reply-shaped bytes the client
-  // could have been acting on.
-  bool injection_available = false;
+  // When the server had written injected bytes on this connection before
+  // this line was read (-1: it had not): then those bytes were the only
+  // reply-shaped bytes the client could have been acting on.
+  int64_t injection_t_us = -1;
 };
 
 // A service extension used without a fresh advertisement.
@@ -135,6 +170,44 @@ struct CapabilityUse {
   // "AUTH PLAIN", "CHUNKING", "SIZE", "8BITMIME", "SMTPUTF8", ...
   std::string capability;
 };
+
+// Where an unoffered capability had been offered, if anywhere.
+enum class OfferedIn {
+  kNowhere,         // No reply on this connection offered it.
+  kInjectedBytes,   // Only the injected bytes offered it.
+  kPlaintextEhlo,   // Only the plaintext EHLO reply (used inside TLS).
+};
+
+// A capability used though the reply the client should have read did not
+// offer it, where nothing proves where the client took it from: a note.
+struct UnofferedCapability {
+  CapabilityUse use;
+  OfferedIn offered_in = OfferedIn::kNowhere;
+};
+
+// Why a client was still waiting when it was stopped.
+enum class WaitKind {
+  kWithheld,  // The server never sent the reply (kReplyWithheld).
+  kDelayed,   // The server held the reply back past the client's patience.
+  kOwed,      // The server's last reply was malformed or unfinished: a
+              // correct reply was still owed.
+};
+std::string_view WaitKindName(WaitKind kind);
+
+// The client's last line was waiting for a reply when the run ended.
+struct WaitingFor {
+  WaitKind kind = WaitKind::kWithheld;
+  ClientLine line;       // The line waiting for its reply.
+  std::string verb;      // The command whose reply it waited for.
+  int64_t delay_us = 0;  // kDelayed: by how much the server held it.
+};
+
+// True for IANA-registered SASL mechanisms that SMTP clients are configured
+// with (PLAIN, LOGIN, CRAM-MD5, SCRAM-*, XOAUTH2, ...), upper case.
+bool IsStandardAuthMechanism(std::string_view mechanism);
+// True for EHLO keywords of standard SMTP extensions (RFC 5321 §2.2 and the
+// IANA "Mail Transmission Types" registry), upper case.
+bool IsStandardEhloKeyword(std::string_view keyword);
 
 struct ConnectionFacts {
   int index = 0;
@@ -158,8 +231,12 @@ struct ConnectionFacts {
   std::optional<Evidence> starttls_pipelined;
   // Plaintext bytes the client sent after the 220 instead of a ClientHello.
   std::optional<Evidence> plaintext_instead_of_handshake;
-  // The server wrote inject_after_starttls_reply bytes on this connection.
+  // The server wrote injected bytes on this connection (kInjected).
   bool injection_sent = false;
+  std::optional<Evidence> injection;
+  // The client started a TLS handshake where the server spoke plaintext
+  // (after a STARTTLS reply that did not start TLS): its ClientHello.
+  bool client_started_tls_in_plaintext = false;
 
   // --- TLS -----------------------------------------------------------------
   fake::HandshakeOutcome handshake = fake::HandshakeOutcome::kNotAttempted;
@@ -177,12 +254,18 @@ struct ConnectionFacts {
   // The client's first command inside TLS, whatever it was.
   std::optional<ClientLine> first_tls_command;
   bool ehlo_in_tls = false;
-  // The handshake was left stalled (the scenario's kStall fault, the client
-  // sent STARTTLS, and it never closed).
+  // The client refused the server's certificate: the handshake failed
+  // with a certificate alert from the client, or it completed and the
+  // client closed TLS without sending anything.
+  bool client_rejected_certificate = false;
+  // Why the handshake failed, in words (alerts, the server's failure text).
+  std::string tls_failure_reason;
+  // The handshake was left stalled (the server's stall fault after a 220 to
+  // STARTTLS) and the client never closed.
   bool stalled_handshake = false;
-  // The server withheld its EHLO reply inside TLS (ignore_ehlo_in_tls) or
-  // delayed a reply, and the client never closed: it waited for it.
-  bool waiting_for_withheld_reply = false;
+  // The client never closed and its last line was waiting for a reply the
+  // server withheld, delayed or still owed.
+  std::optional<WaitingFor> waiting;
 
   // --- Timing --------------------------------------------------------------
   // Time from the server's last bytes to the client's close: how fast the
@@ -224,10 +307,16 @@ struct Observations {
   // First client command inside TLS that was not EHLO/HELO/LHLO (RFC 3207
   // §4.2), one per connection.
   std::vector<ClientLine> no_ehlo_after_tls;
-  // Extensions used inside TLS that only the plaintext EHLO offered.
+  // Extensions used inside TLS that only the plaintext EHLO offered, where
+  // the facts prove the stale list was used: the line was read before the
+  // in-TLS EHLO reply was written, or there was no EHLO inside TLS.
   std::vector<CapabilityUse> stale_capabilities;
-  // Extensions used that only the injected bytes offered.
+  // Extensions used that only the injected bytes offered, with a value the
+  // client could not have chosen without reading them (see the top).
   std::vector<CapabilityUse> injected_capabilities;
+  // Extensions used though the reply that counts did not offer them, with
+  // no proof of where the client took them from.
+  std::vector<UnofferedCapability> unoffered_capabilities;
   // Lines sent before the reply they had to wait for.
   std::vector<PrematureLine> premature_lines;
   // A plaintext command answered 530 "... STARTTLS ...".
@@ -237,7 +326,6 @@ struct Observations {
 // Derives every fact. Pure and deterministic: the same inputs always give
 // the same Observations.
 Observations ObserveRun(const fake::Transcript& transcript,
-                        const fake::ServerBehavior& behavior,
                         const ClientRun& run);
 
 }  // namespace gauntlet::verdict

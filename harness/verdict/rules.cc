@@ -7,7 +7,7 @@
 namespace gauntlet::verdict {
 namespace {
 
-constexpr std::array<Rule, 15> kRules = {{
+const std::array<Rule, 16> kRules = {{
     {kRuleNeverIssuedStarttls,
      "The client must issue STARTTLS when its policy requires TLS.",
      "enable STARTTLS (e.g. curl --ssl-reqd, smtplib starttls(), Postfix "
@@ -71,6 +71,18 @@ constexpr std::array<Rule, 15> kRules = {{
      "put a timeout on the connection, the TLS handshake and every reply, and "
      "abort when it expires",
      "RFC 5321 §4.5.3.2", true},
+    // Low, not medium: the client did nothing unsafe (it never acted on
+    // what it was not sent); waiting for a reply is what RFC 5321
+    // §4.5.3.2 asks for (minutes per reply). What remains is that it
+    // outwaited the scenario's limit, a cost in CI time and a robustness
+    // matter, not a hole an attacker can use. A client that hangs on a
+    // stalled handshake, where no reply is due, keeps `hang`.
+    {kRuleGaveUpLate,
+     "A client waiting for a reply the server withheld, delayed or still "
+     "owed should give up on its own within the scenario's limit.",
+     "put a timeout on every reply (RFC 5321 §4.5.3.2 suggests minutes; a "
+     "client in CI may want less) and close the connection when it expires",
+     "RFC 5321 §4.5.3.2", true, scenario::Severity::kLow},
     {kRuleNoDeliveryOverTls,
      "A control scenario (a good server) must end with the message delivered "
      "over TLS.",

@@ -10,8 +10,11 @@
 #ifndef GAUNTLET_HARNESS_VERDICT_RULES_H_
 #define GAUNTLET_HARNESS_VERDICT_RULES_H_
 
+#include <optional>
 #include <span>
 #include <string_view>
+
+#include "harness/scenario/scenario.h"
 
 namespace gauntlet::verdict {
 
@@ -41,6 +44,21 @@ inline constexpr std::string_view kRuleStaleCapabilities =
     "stale-capabilities";
 inline constexpr std::string_view kRuleNoEhloAfterTls = "no-ehlo-after-tls";
 inline constexpr std::string_view kRuleHang = "hang";
+// Robustness: the client waited for a reply until it was stopped. Not a
+// security finding: it has its own severity (Rule::severity).
+inline constexpr std::string_view kRuleGaveUpLate = "gave-up-late";
+
+// Note ids (findings that do not fail a run; see docs/how-gauntlet-decides.md).
+// A capability used though the reply the client should have read did not
+// offer it, with no proof of where the client took it from.
+inline constexpr std::string_view kNoteCapabilityNotOffered =
+    "capability-not-offered";
+inline constexpr std::string_view kNoteRefusedAfterHandshake =
+    "refused-after-handshake";
+inline constexpr std::string_view kNoteHeloFallback = "helo-fallback";
+inline constexpr std::string_view kNoteClientSignal = "client-signal";
+inline constexpr std::string_view kNoteAttackNotExercised =
+    "attack-not-exercised";
 
 struct Rule {
   std::string_view id;
@@ -51,6 +69,9 @@ struct Rule {
   std::string_view reference;
   // Applies under every policy, whatever the expectation.
   bool universal = false;
+  // A robustness rule's own severity; unset: a violation takes the
+  // scenario's severity.
+  std::optional<scenario::Severity> severity = std::nullopt;
 };
 
 // Every rule, most damaging first.

@@ -61,7 +61,7 @@ std::string CausePhrase(const ClientLine& line) {
     case PlaintextCause::kInsteadOfHandshake:
       return "after the 220 reply to STARTTLS, instead of the TLS handshake";
     case PlaintextCause::kAfterTlsFailure:
-      return "on the same connection after the TLS handshake failed";
+      return "on the same connection";
     case PlaintextCause::kFallbackConnection:
       return "on a new connection after STARTTLS on connection " +
              std::to_string(line.cause_detail);
@@ -105,6 +105,23 @@ Advice CauseAdvice(const ClientLine& line) {
   return {"require TLS", "RFC 3207"};
 }
 
+// What happened before a line sent on the same connection after a TLS
+// failure, as the start of a sentence ("after rejecting the certificate, ").
+// Empty for other causes.
+std::string SameConnectionLead(const Observations& obs,
+                               const ClientLine& line) {
+  if (line.cause != PlaintextCause::kAfterTlsFailure) return "";
+  for (const ConnectionFacts& conn : obs.connections) {
+    if (conn.index != line.evidence.connection) continue;
+    if (conn.client_rejected_certificate) {
+      return "after rejecting the certificate, ";
+    }
+    return "after the TLS handshake failed (" + conn.tls_failure_reason +
+           "), ";
+  }
+  return "after the TLS handshake failed, ";
+}
+
 class Builder {
  public:
   Builder(const Observations& obs, const JudgeInput& in) : obs_(obs), in_(in) {}
@@ -118,7 +135,10 @@ class Builder {
         return;
       }
     }
-    violations_.push_back({std::string(rule), std::move(sentence),
+    const Rule* info = FindRule(rule);
+    const scenario::Severity severity =
+        info != nullptr && info->severity ? *info->severity : in_.severity;
+    violations_.push_back({std::string(rule), severity, std::move(sentence),
                            std::move(fix), std::move(reference),
                            std::move(evidence)});
   }
@@ -194,21 +214,26 @@ void Builder::Plaintext() {
     if (seen.line.in_tls) continue;
     const Advice advice = CauseAdvice(seen.line);
     const std::string mech = Excerpt(seen.credentials.mechanism, 40);
+    const std::string lead = SameConnectionLead(obs_, seen.line);
     FailOrNote(enforced, kRulePlaintextAuth,
-               "sent AUTH " + mech + " credentials in plaintext " +
-                   CausePhrase(seen.line) + " (user=" +
-                   Excerpt(seen.credentials.user, 80) + ")",
+               lead.empty()
+                   ? "sent AUTH " + mech + " credentials in plaintext " +
+                         CausePhrase(seen.line) + " (user=" +
+                         Excerpt(seen.credentials.user, 80) + ")"
+                   : lead + "sent AUTH " + mech +
+                         " in plaintext on the same connection (user=" +
+                         Excerpt(seen.credentials.user, 80) + ")",
                advice.fix, advice.reference, seen.line.evidence,
                PlaintextWaiver());
   }
   // Message bodies before the DATA command: they say what leaked.
   for (const ClientLine& line : obs_.protected_in_plaintext) {
-    if (line.verb != "MESSAGE") continue;
+    if (line.kind != LineKind::kMessage) continue;
     const Advice advice = CauseAdvice(line);
     if (enforced) {
       Fail(kRulePlaintextMessage,
-           "sent the message (" + line.evidence.excerpt + ") in plaintext " +
-               CausePhrase(line),
+           SameConnectionLead(obs_, line) + "sent the message (" +
+               line.evidence.excerpt + ") in plaintext " + CausePhrase(line),
            advice.fix, advice.reference, line.evidence);
     } else {
       AddNote(kRulePlaintextMessage,
@@ -221,10 +246,11 @@ void Builder::Plaintext() {
     const Advice advice = CauseAdvice(line);
     std::string_view rule;
     std::string what;
-    if (line.verb == "AUTH") {
+    if (line.kind == LineKind::kMessage) continue;
+    if (line.kind == LineKind::kCommand && line.verb == "AUTH") {
       rule = kRulePlaintextAuth;
       what = Quote(line.evidence.excerpt);
-    } else if (line.verb == "AUTH-DATA") {
+    } else if (line.kind == LineKind::kAuthData) {
       rule = kRulePlaintextAuth;
       what = "an AUTH exchange line";
     } else if (line.verb == "MAIL" || line.verb == "RCPT") {
@@ -237,7 +263,8 @@ void Builder::Plaintext() {
       continue;
     }
     FailOrNote(enforced, rule,
-               "sent " + what + " in plaintext " + CausePhrase(line),
+               SameConnectionLead(obs_, line) + "sent " + what +
+                   " in plaintext " + CausePhrase(line),
                advice.fix, advice.reference, line.evidence, PlaintextWaiver());
   }
 }
@@ -250,7 +277,7 @@ void Builder::TlsSessions() {
       if (conn.client_close_delay_us) {
         delay = ", " + Millis(*conn.client_close_delay_us) + " later";
       }
-      AddNote("refused-after-handshake",
+      AddNote(kNoteRefusedAfterHandshake,
               "completed the TLS handshake with " + conn.refusals[0].what +
                   " and then closed without sending anything" + delay +
                   ": it refused the session after the handshake",
@@ -291,11 +318,16 @@ void Builder::Universal() {
                            : Quote(p.line.evidence.excerpt) + " " + where +
                                  " before the server had answered its " +
                                  p.waited_for;
-    if (p.injection_available) {
+    if (p.injection_t_us >= 0) {
       Fail(kRuleActedOnInjectedBytes,
            "sent " + what +
-               ": it took the reply from bytes the server injected after its "
-               "STARTTLS reply",
+               ": it took the reply from bytes the server injected (written " +
+               Millis(p.line.evidence.t_us - p.injection_t_us) +
+               " before the line arrived, the real reply " +
+               (p.reply_t_us < 0 ? std::string("never")
+                                 : Millis(p.reply_t_us - p.line.evidence.t_us) +
+                                       " after it") +
+               ")",
            std::string(injected->fix), std::string(injected->reference),
            p.line.evidence);
     } else {
@@ -312,8 +344,8 @@ void Builder::Universal() {
   for (const CapabilityUse& use : obs_.injected_capabilities) {
     Fail(kRuleActedOnInjectedBytes,
          "used " + use.capability + (use.line.in_tls ? " inside TLS" : "") +
-             ", which the server advertised only in bytes injected after its "
-             "STARTTLS reply",
+             ", a value on no standard list that the server offered only in "
+             "bytes it injected: the client read them",
          std::string(injected->fix), std::string(injected->reference),
          use.line.evidence);
   }
@@ -372,6 +404,25 @@ void Builder::Universal() {
          std::string(stale->fix), std::string(stale->reference),
          use.line.evidence);
   }
+  for (const UnofferedCapability& u : obs_.unoffered_capabilities) {
+    const CapabilityUse& use = u.use;
+    std::string text = use.capability + " used though the EHLO reply " +
+                       (use.line.in_tls ? "inside TLS" : "in plaintext") +
+                       " did not offer it";
+    switch (u.offered_in) {
+      case OfferedIn::kInjectedBytes:
+        text += " (only injected bytes did; the value is standard, so the "
+                "client may use it unasked: no proof it read them)";
+        break;
+      case OfferedIn::kPlaintextEhlo:
+        text += " (only the plaintext EHLO reply did; it was sent after the "
+                "EHLO reply inside TLS, so no proof it reused the old list)";
+        break;
+      case OfferedIn::kNowhere:
+        break;
+    }
+    AddNote(kNoteCapabilityNotOffered, text, use.line.evidence);
+  }
   const Rule* no_ehlo = FindRule(kRuleNoEhloAfterTls);
   for (const ClientLine& line : obs_.no_ehlo_after_tls) {
     Fail(kRuleNoEhloAfterTls,
@@ -399,19 +450,43 @@ void Builder::Hang() {
       return;
     }
   }
-  for (const ConnectionFacts& conn : obs_.connections) {
-    if (conn.waiting_for_withheld_reply) {
-      Fail(kRuleHang,
-           "the client waited forever for the reply to its EHLO inside TLS, "
-           "which the server withheld; set a reply timeout",
-           std::string(hang->fix), std::string(hang->reference),
-           Evidence{conn.index, -1, "EHLO inside TLS, no reply"});
-      return;
-    }
-  }
   std::string limit;
   if (obs_.timeout_us > 0) {
     limit = " " + std::to_string(obs_.timeout_us / 1000000) + " s";
+  }
+  const Rule* late = FindRule(kRuleGaveUpLate);
+  for (const ConnectionFacts& conn : obs_.connections) {
+    if (!conn.waiting) continue;
+    const WaitingFor& w = *conn.waiting;
+    std::string why;
+    switch (w.kind) {
+      case WaitKind::kWithheld:
+        why = "which the server withheld";
+        break;
+      case WaitKind::kDelayed:
+        why = "which the server delayed by " + Millis(w.delay_us);
+        break;
+      case WaitKind::kOwed:
+        why = "which the server still owed (its reply was malformed or "
+              "unfinished)";
+        break;
+    }
+    std::string waited;
+    if (obs_.duration_us > 0 && w.line.evidence.t_us >= 0 &&
+        obs_.duration_us > w.line.evidence.t_us - conn.accepted_us) {
+      const int64_t us =
+          obs_.duration_us - (w.line.evidence.t_us - conn.accepted_us);
+      waited = " for about " + std::to_string(us / 1000000) + " s";
+    }
+    const std::string where =
+        w.line.in_tls ? std::string(" inside TLS") : std::string();
+    Fail(kRuleGaveUpLate,
+         "waited" + waited + " for the reply to its " + w.verb + where + ", " +
+             why + ", until it was stopped at the scenario's" + limit +
+             " limit (patience, not a security failure)",
+         std::string(late->fix), std::string(late->reference),
+         w.line.evidence);
+    return;
   }
   const ConnectionFacts& last = obs_.connections.back();
   Fail(kRuleHang,
@@ -469,20 +544,20 @@ void Builder::Delivery() {
 void Builder::Context() {
   for (const ConnectionFacts& conn : obs_.connections) {
     if (conn.helo_after_ehlo_refusal) {
-      AddNote("helo-fallback",
+      AddNote(kNoteHeloFallback,
               "fell back to HELO after the server refused EHLO",
               *conn.helo_after_ehlo_refusal);
     }
   }
   if (obs_.signal) {
-    AddNote("client-signal",
+    AddNote(kNoteClientSignal,
             "the client was killed by signal " + std::to_string(*obs_.signal),
             Evidence{});
   }
   if (in_.kind == scenario::ScenarioKind::kAttack && !obs_.starttls_attempted) {
     for (const ConnectionFacts& conn : obs_.connections) {
       if (conn.starttls_offered) {
-        AddNote("attack-not-exercised",
+        AddNote(kNoteAttackNotExercised,
                 "the client never issued STARTTLS although the server offered "
                 "it, so the attack after STARTTLS was not exercised",
                 Evidence{conn.index, -1, ""});
@@ -545,7 +620,9 @@ Verdict Builder::Finish() {
   v.notes = notes_;
   bool other_than_hang = false;
   for (const Violation& violation : violations_) {
-    if (violation.rule != kRuleHang) other_than_hang = true;
+    if (violation.rule != kRuleHang && violation.rule != kRuleGaveUpLate) {
+      other_than_hang = true;
+    }
   }
   if (other_than_hang) {
     v.verdict = VerdictKind::kFail;
@@ -572,10 +649,13 @@ Verdict Builder::Finish() {
                       "server (check its host, port and command template)";
     return v;
   }
-  if (!violations_.empty()) {  // Only the hang.
+  if (!violations_.empty()) {  // Only the hang, or waiting at the limit.
     v.verdict = VerdictKind::kTimeout;
     v.violations = violations_;
-    v.summary = "timeout: " + violations_[0].sentence;
+    v.summary = violations_[0].rule == kRuleGaveUpLate
+                    ? "timeout: broke no security rule, but " +
+                          violations_[0].sentence
+                    : "timeout: " + violations_[0].sentence;
     return v;
   }
   if (in_.kind == scenario::ScenarioKind::kAttack && in_.controls_failed) {
@@ -591,6 +671,17 @@ Verdict Builder::Finish() {
 }
 
 }  // namespace
+
+std::optional<scenario::Severity> MostSevere(const Verdict& verdict) {
+  std::optional<scenario::Severity> most;
+  for (const Violation& v : verdict.violations) {
+    // Severity enumerators run from kCritical (0) down to kInfo.
+    if (!most || static_cast<int>(v.severity) < static_cast<int>(*most)) {
+      most = v.severity;
+    }
+  }
+  return most;
+}
 
 std::string_view VerdictName(VerdictKind kind) {
   switch (kind) {

@@ -23,9 +23,19 @@
 // Precedence: a harness fault is kError whatever the client did; wire
 // evidence of a broken rule is kFail (even if the client later hung or said
 // "unsupported"); then kSkip (exit 89), kInconclusive (never connected),
-// kTimeout (hang), the delivery check, and finally kPass, which becomes
+// kTimeout (hang, or gave-up-late: stopped at the limit while waiting for a
+// reply), the delivery check, and finally kPass, which becomes
 // kInconclusive for an attack scenario when the client failed the controls
 // (a client that cannot deliver at all must not be called secure).
+//
+// Waiting is not hanging: a client stopped at the limit while it waited for
+// a reply the server withheld, delayed or still owed did nothing unsafe. Its
+// security verdict is what the wire shows (a fail if it broke a rule); the
+// wait itself is the robustness finding gave-up-late, with that rule's own
+// low severity, so a gate at --fail-on medium is not failed by patience. A
+// client that hangs on a stalled handshake keeps `hang`, with the
+// scenario's severity. Each violation carries its severity; the gate
+// (harness/report/gate.h) decides per violation.
 
 #ifndef GAUNTLET_HARNESS_VERDICT_VERDICT_H_
 #define GAUNTLET_HARNESS_VERDICT_VERDICT_H_
@@ -56,6 +66,8 @@ std::optional<VerdictKind> VerdictFromName(std::string_view name);
 
 struct Violation {
   std::string rule;       // A rules.h id.
+  // The scenario's severity, or a robustness rule's own (Rule::severity).
+  scenario::Severity severity = scenario::Severity::kMedium;
   std::string sentence;   // One sentence: what the client did wrong.
   std::string fix;        // What to change in the client.
   std::string reference;  // RFC sections and CVEs.
@@ -85,11 +97,17 @@ struct JudgeInput {
   scenario::ScenarioKind kind = scenario::ScenarioKind::kAttack;
   // The client failed the control scenarios for this policy.
   bool controls_failed = false;
+  // The scenario's severity: every violation's unless its rule has its own.
+  scenario::Severity severity = scenario::Severity::kMedium;
   // Not OK: the harness failed (server did not start, ...): kError.
   absl::Status harness_status;
 };
 
 Verdict Judge(const Observations& observations, const JudgeInput& input);
+
+// The most severe of a verdict's violations (what a report shows for the
+// result); nullopt when it has none.
+std::optional<scenario::Severity> MostSevere(const Verdict& verdict);
 
 }  // namespace gauntlet::verdict
 

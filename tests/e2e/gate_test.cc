@@ -38,8 +38,10 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 
 // The reference client as a --client template (braces in the path doubled
-// so they do not read as placeholders), with `extra` flags (e.g. a --flaw).
-std::string ReferenceClient(const std::string& extra = "") {
+// so they do not read as placeholders), with `extra` flags (e.g. a --flaw)
+// and its own per-reply timeout in seconds.
+std::string ReferenceClient(const std::string& extra = "",
+                            int client_timeout_s = 2) {
   std::string path;
   for (char c : std::string(GAUNTLET_BIN)) {
     path += c;
@@ -49,7 +51,7 @@ std::string ReferenceClient(const std::string& extra = "") {
          " client --host {addr} --port {port} --server-name {host}"
          " --ca-file {ca_file} --from {from} --to {to} --user {user}"
          " --password {password} --message-file {message_file}"
-         " --policy {policy} --timeout 2" +
+         " --policy {policy} --timeout " + std::to_string(client_timeout_s) +
          (extra.empty() ? "" : " " + extra);
 }
 
@@ -154,6 +156,48 @@ TEST(Gate, FailOnLetsALowFailureThroughButStillListsIt) {
                                     "[low] accepted-bad-certificate (below "
                                     "--fail-on medium)\n"));
   EXPECT_EQ(RunGauntlet(Args(run, {"--fail-on", "severe"})).exit_code, 2);
+}
+
+TEST(Gate, WaitingForAWithheldReplyIsALowFindingNotAHighFailure) {
+  // proto/ehlo-in-tls-unanswered (severity high) never answers the EHLO
+  // inside TLS. A reference client that waits up to 30 s per reply is
+  // stopped at the run's 3 s limit while it waits: it never acted on
+  // anything it was not sent, so its only finding is the robustness rule
+  // gave-up-late (low), and only a gate at --fail-on low or below fails.
+  const std::vector<std::string> run = {
+      "run",
+      "--client",
+      ReferenceClient("", /*client_timeout_s=*/30),
+      "--filter",
+      "control/good-tls13-ecdsa",
+      "--filter",
+      "proto/ehlo-in-tls-unanswered",
+      "-j",
+      "2",
+      "--timeout",
+      "3s"};
+  TempDir dir;
+  Invocation high = RunGauntlet(
+      Args(run, {"--fail-on", "high", "--json", dir.File("report.json")}));
+  EXPECT_EQ(high.exit_code, 0) << high.out << high.err;
+  EXPECT_THAT(high.out, HasSubstr("proto/ehlo-in-tls-unanswered [low]"));
+  EXPECT_THAT(high.out, HasSubstr("below --fail-on high"));
+  const nlohmann::json report = ReadJson(dir.File("report.json"));
+  bool seen = false;
+  for (const auto& [id, result] : Results(report)) {
+    if (id != "proto/ehlo-in-tls-unanswered") continue;
+    seen = true;
+    EXPECT_EQ(result["verdict"], "timeout");
+    EXPECT_EQ(result["severity"], "high");
+    EXPECT_EQ(result["shown_severity"], "low");
+    EXPECT_THAT(ViolationRules(result),
+                ::testing::ElementsAre("gave-up-late"));
+  }
+  EXPECT_TRUE(seen) << high.out;
+
+  Invocation low = RunGauntlet(Args(run, {"--fail-on", "low"}));
+  EXPECT_EQ(low.exit_code, 1) << low.out << low.err;
+  EXPECT_THAT(low.out, HasSubstr("1 failure at or above --fail-on low"));
 }
 
 // --- Baselines -------------------------------------------------------------

@@ -57,18 +57,6 @@ std::string ExpectedVersion(TlsVersions v) {
   return v == TlsVersions::kTls13Only ? "TLSv1.3" : "TLSv1.2";
 }
 
-std::string KindName(SmtpEvent::Kind k) {
-  switch (k) {
-    case SmtpEvent::Kind::kCommand: return "command";
-    case SmtpEvent::Kind::kReply: return "reply";
-    case SmtpEvent::Kind::kAuthData: return "auth-data";
-    case SmtpEvent::Kind::kCredentials: return "credentials";
-    case SmtpEvent::Kind::kMessage: return "message";
-    case SmtpEvent::Kind::kBadLine: return "bad-line";
-  }
-  return "?";
-}
-
 // The transcript in a few lines, for failure messages.
 std::string Describe(const ConnectionTranscript& c) {
   std::string out = absl::StrCat(
@@ -80,7 +68,7 @@ std::string Describe(const ConnectionTranscript& c) {
     absl::StrAppend(&out, "  alert received: ", a, "\n");
   }
   for (const SmtpEvent& e : c.events) {
-    absl::StrAppend(&out, "  ", KindName(e.kind), " [",
+    absl::StrAppend(&out, "  ", std::string(fake::SmtpEventKindName(e.kind)), " [",
                     std::string(fake::PhaseName(e.phase)), "/",
                     std::string(fake::ChannelName(e.channel)), "] ", e.verb, " ",
                     e.text.substr(0, 80), "\n");
@@ -331,7 +319,7 @@ TEST_P(RealClientRejectionTest, RefusesCertificate) {
   // credentials and no message anywhere, not even in plaintext afterwards.
   for (const SmtpEvent& e : c.events) {
     EXPECT_NE(e.channel, Channel::kTlsApp)
-        << KindName(e.kind) << " " << e.verb << " inside TLS\n" << context;
+        << fake::SmtpEventKindName(e.kind) << " " << e.verb << " inside TLS\n" << context;
     EXPECT_NE(e.kind, SmtpEvent::Kind::kCredentials) << context;
     EXPECT_NE(e.kind, SmtpEvent::Kind::kMessage) << context;
     if (e.kind == SmtpEvent::Kind::kCommand) {

@@ -18,10 +18,12 @@
 #include "absl/strings/str_cat.h"
 #include "fake_servers/proxy/proxy.h"
 #include "fake_servers/proxy/socket_io.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "harness/proxy/proxy_report.h"
 #include "harness/report/file_io.h"
 #include "harness/report/json_report.h"
+#include "harness/runner/rejudge.h"
 #include "tests/proxy/proxy_test_util.h"
 
 namespace gauntlet::proxy {
@@ -135,6 +137,39 @@ TEST_F(ProxyE2eTest, StripReadsCredentialsWhileTheServerGetsTls) {
   ASSERT_TRUE(v.ok()) << v.status();
   ASSERT_EQ(v->verdicts.size(), 1u);
   EXPECT_EQ(v->verdicts.begin()->second, verdict::VerdictKind::kFail);
+  // Its verdict was drawn as a run's is, from the client leg's transcript
+  // (the rule that caught the leak, not the proxy's own logic), and
+  // `gauntlet judge`'s path reproduces it from the file alone.
+  absl::StatusOr<report::RunReport> saved =
+      report::ReadRunReportFile(transcript_file);
+  ASSERT_TRUE(saved.ok()) << saved.status();
+  ASSERT_EQ(saved->results.size(), 1u);
+  const report::ScenarioResult& result = saved->results[0];
+  std::vector<std::string> rules;
+  for (const verdict::Violation& violation : result.verdict.violations) {
+    rules.push_back(violation.rule);
+  }
+  EXPECT_THAT(rules, ::testing::Contains("plaintext-auth"))
+      << result.verdict.summary;
+  absl::StatusOr<report::RunReport> judged =
+      runner::Rejudge(*saved, std::nullopt, transcript_file);
+  ASSERT_TRUE(judged.ok()) << judged.status();
+  ASSERT_EQ(judged->results.size(), 1u);
+  const verdict::Verdict& again = judged->results[0].verdict;
+  EXPECT_EQ(again.verdict, result.verdict.verdict);
+  EXPECT_EQ(again.summary, result.verdict.summary);
+  ASSERT_EQ(again.violations.size(), result.verdict.violations.size());
+  for (std::size_t i = 0; i < again.violations.size(); ++i) {
+    EXPECT_EQ(again.violations[i].rule, result.verdict.violations[i].rule);
+  }
+  // Under opportunistic the same session is allowed (the client chose
+  // to go on in plaintext), with the leak still noted.
+  absl::StatusOr<report::RunReport> opportunistic = runner::Rejudge(
+      *saved, scenario::Policy::kOpportunistic, transcript_file);
+  ASSERT_TRUE(opportunistic.ok()) << opportunistic.status();
+  EXPECT_EQ(opportunistic->results[0].verdict.verdict,
+            verdict::VerdictKind::kPass)
+      << opportunistic->results[0].verdict.summary;
   // It holds the captured credentials: readable by its owner only.
   struct stat st;
   ASSERT_EQ(stat(transcript_file.c_str(), &st), 0);
@@ -204,6 +239,12 @@ TEST_F(ProxyE2eTest, InterceptCaughtByVerifyingClient) {
   const fake::Transcript t = proxy->Transcript();
   ASSERT_EQ(t.connections.size(), 2u);
   EXPECT_NE(t.connections[0].tls.outcome, fake::HandshakeOutcome::kCompleted);
+  // Judged from the client leg: the client refused the forged chain.
+  const report::RunReport judged = ProxyRunReport(
+      bench_->BaseConfig(Attack::kIntercept), proxy->Snapshot());
+  ASSERT_EQ(judged.results.size(), 1u);
+  EXPECT_EQ(judged.results[0].verdict.verdict, verdict::VerdictKind::kPass)
+      << judged.results[0].verdict.summary;
 }
 
 TEST_F(ProxyE2eTest, InterceptReadsANonVerifyingClient) {
@@ -230,6 +271,22 @@ TEST_F(ProxyE2eTest, InterceptReadsANonVerifyingClient) {
                 fake::Channel::kPlaintext),
       "AUTH"));
   EXPECT_EQ(t.connections[0].tls.outcome, fake::HandshakeOutcome::kCompleted);
+  // The client leg records the forged chain the proxy served, and the
+  // verdict, drawn from it, names the rule the client broke.
+  ASSERT_TRUE(t.connections[0].tls.certificate.has_value());
+  EXPECT_THAT(t.connections[0].tls.certificate->flaws,
+              ::testing::Contains(fake::CertFlaw::kUntrustedRoot));
+  const report::RunReport judged = ProxyRunReport(
+      bench_->BaseConfig(Attack::kIntercept), proxy->Snapshot());
+  ASSERT_EQ(judged.results.size(), 1u);
+  const verdict::Verdict& v = judged.results[0].verdict;
+  EXPECT_EQ(v.verdict, verdict::VerdictKind::kFail) << v.summary;
+  std::vector<std::string> rules;
+  for (const verdict::Violation& violation : v.violations) {
+    rules.push_back(violation.rule);
+  }
+  EXPECT_THAT(rules, ::testing::Contains("accepted-bad-certificate"))
+      << v.summary;
 }
 
 TEST_F(ProxyE2eTest, InterceptWithTrustedCaFoolsEvenAVerifyingClient) {
@@ -360,6 +417,15 @@ TEST_F(ProxyE2eTest, InjectWritesRepliesRightAfterThe220) {
   // The upstream never sent those bytes.
   EXPECT_FALSE(absl::StrContains(
       WireBytes(t.connections[1], fake::Direction::kServerToClient), "EVIL"));
+  // The client leg records them as injected (answering no command), apart
+  // from the 220 they were written with.
+  int injected = 0;
+  for (const fake::SmtpEvent& e : t.connections[0].events) {
+    if (e.kind != fake::SmtpEvent::Kind::kInjected) continue;
+    ++injected;
+    EXPECT_EQ(e.text, config.injection);
+  }
+  EXPECT_EQ(injected, 1);
 }
 
 TEST_F(ProxyE2eTest, InjectLetsAVerifyingClientThrough) {

@@ -136,6 +136,9 @@ TEST(JunitTest, InconclusiveIsCountedApartFromSkips) {
 TEST(JunitTest, FailureSaysItsSeverityAndWhetherItGates) {
   RunReport report = SampleReport();
   report.results[1].severity = scenario::Severity::kLow;
+  for (verdict::Violation& v : report.results[1].verdict.violations) {
+    v.severity = scenario::Severity::kLow;  // As Judge gives a low scenario.
+  }
   report.fail_on = scenario::Severity::kHigh;
   report.baseline_applied = true;
   report.baseline_source = "b.json";

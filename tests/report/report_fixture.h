@@ -68,8 +68,9 @@ inline ScenarioResult Judged(Spec spec) {
   r.kind = spec.kind;
   r.policy = spec.policy;
   r.expectation = spec.expectation;
-  r.observations = verdict::ObserveRun(spec.transcript, spec.behavior, spec.run);
+  r.observations = verdict::ObserveRun(spec.transcript, spec.run);
   verdict::JudgeInput in;
+  in.severity = r.severity;
   in.expectation = spec.expectation;
   in.policy = spec.policy;
   in.kind = spec.kind;

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <utility>
@@ -22,6 +23,7 @@
 #include "harness/runner/policy_placeholder.h"
 #include "harness/runner/run_outputs.h"
 #include "harness/runner/test_message.h"
+#include "harness/verdict/rules.h"
 #include "nlohmann/json.hpp"
 
 namespace gauntlet::runner {
@@ -88,6 +90,10 @@ struct R {
   scenario::Severity severity = scenario::Severity::kHigh;
   // With a baseline: what it expects (nullptr: no entry).
   const char* expected = nullptr;
+  // Set: the result has the robustness finding gave-up-late with this (its
+  // own) severity; it is the only finding unless `verdict` is kFail, which
+  // adds a security finding at `severity`.
+  std::optional<scenario::Severity> gave_up_late = std::nullopt;
 };
 constexpr auto kControl = scenario::ScenarioKind::kControl;
 constexpr auto kLow = scenario::Severity::kLow;
@@ -122,6 +128,19 @@ report::RunReport MakeReport(const ExitCase& c) {
         r.verdict);
     res.kind = r.kind;
     res.severity = r.severity;
+    if (r.gave_up_late.has_value()) {
+      if (r.verdict == VerdictKind::kFail) {
+        // A security finding beside it, at the scenario's severity.
+        verdict::Violation security;
+        security.rule = "plaintext-auth";
+        security.severity = r.severity;
+        res.verdict.violations.push_back(std::move(security));
+      }
+      verdict::Violation v;
+      v.rule = std::string(verdict::kRuleGaveUpLate);
+      v.severity = *r.gave_up_late;
+      res.verdict.violations.push_back(std::move(v));
+    }
     if (c.baseline) {
       if (r.expected != nullptr) res.baseline_expected = r.expected;
       res.differs_from_baseline = r.expected == nullptr ||
@@ -230,6 +249,39 @@ TEST(RunExitCode, FollowsTheGateInOrder) {
        kExitFailures,
        "",
        kHigh},
+      // Waiting is not hanging: a result whose only finding is the low
+      // robustness rule gave-up-late gates by that finding's severity, not
+      // by the (high) scenario's.
+      {"gave-up-late only: passes --fail-on high",
+       {{P, kControl, kInfo}, {T, {}, kHigh, nullptr, kLow}},
+       kExitOk,
+       "1 failure below --fail-on high",
+       kHigh},
+      {"gave-up-late only: passes --fail-on medium",
+       {{P, kControl, kInfo}, {T, {}, kHigh, nullptr, kLow}},
+       kExitOk,
+       "below --fail-on medium",
+       kMedium},
+      {"gave-up-late only: gated by --fail-on low",
+       {{P, kControl, kInfo}, {T, {}, kHigh, nullptr, kLow}},
+       kExitFailures,
+       "1 failure at or above --fail-on low",
+       kLow},
+      {"gave-up-late only: gated by default (--fail-on info)",
+       {{P, kControl, kInfo}, {T, {}, kHigh, nullptr, kLow}},
+       kExitFailures,
+       "1 failure at or above --fail-on info"},
+      {"gave-up-late beside a high finding: the high one gates",
+       {{P, kControl, kInfo}, {F, {}, kHigh, nullptr, kLow}, {P}},
+       kExitFailures,
+       "",
+       kHigh},
+      {"baseline: a new gave-up-late below --fail-on is not counted",
+       {{P, kControl, kInfo, "pass"}, {T, {}, kHigh, "pass", kLow}},
+       kExitOk,
+       "below it reported but not counted",
+       kHigh,
+       true},
       {"--fail-on does not hide failed controls",
        {{F, kControl, kInfo}, {P}},
        kExitNotJudged,

@@ -210,7 +210,10 @@ TEST(ServerTls, InjectionArrivesInTheSameReadAsThe220) {
     }
   }
   EXPECT_EQ(chunks_with_220, 1);
-  EXPECT_EQ(EventsOf(c, SmtpEvent::Kind::kReply, "INJECTED").size(), 1u);
+  const std::vector<SmtpEvent> injected =
+      EventsOf(c, SmtpEvent::Kind::kInjected, "STARTTLS");
+  ASSERT_EQ(injected.size(), 1u);
+  EXPECT_EQ(injected[0].text, "250-evil\r\n250 AUTH PLA");
 }
 
 TEST(ServerTls, PipelinedBytesAfterStarttlsAreRecordedNotAnswered) {

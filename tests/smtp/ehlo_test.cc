@@ -37,6 +37,22 @@ TEST(EhloTest, TypicalReply) {
   EXPECT_EQ(caps.capabilities().size(), 7u);
 }
 
+// RFC 5321 §4.1.1.1 separates keyword and parameters with SP only, but
+// clients (smtplib's str.split(), curl's mechanism loop) also split on
+// HTAB: what they read as offered, the core reads as offered.
+TEST(EhloTest, TabSeparatesKeywordAndParametersLikeSpace) {
+  EhloCapabilities caps = Caps(
+      "250-mx.example.org\tHello\r\n250-AUTH\tPLAIN \tLOGIN\r\n"
+      "250-SIZE\t1000\r\n250 STARTTLS\t\r\n");
+  EXPECT_EQ(caps.domain(), "mx.example.org");
+  EXPECT_THAT(caps.auth_mechanisms(), ElementsAre("PLAIN", "LOGIN"));
+  EXPECT_TRUE(caps.SupportsAuth("PLAIN"));
+  EXPECT_EQ(caps.size_limit(), 1000u);
+  EXPECT_TRUE(caps.starttls());
+  // A tab inside a keyword still makes it another keyword.
+  EXPECT_FALSE(Caps("250-mx\r\n250 START\tTLS\r\n").starttls());
+}
+
 TEST(EhloTest, StarttlsOnlyAsAWholeKeyword) {
   EXPECT_FALSE(Caps("250-mx\r\n250 STARTTLSX\r\n").starttls());
   EXPECT_FALSE(Caps("250-mx\r\n250 XSTARTTLS\r\n").starttls());

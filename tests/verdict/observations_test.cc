@@ -8,7 +8,6 @@
 #include <string>
 #include <vector>
 
-#include "fake_servers/behavior.h"
 #include "fake_servers/transcript.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -48,13 +47,13 @@ TEST(ObserveRunTest, PrematureLineIsProvenByTheWireReadTime) {
   c.Close(fake::CloseKind::kClientTlsClose);
 
   const Observations obs =
-      ObserveRun(TranscriptOf({c}), fake::ServerBehavior{}, Exited(0));
+      ObserveRun(TranscriptOf({c}), Exited(0));
   ASSERT_EQ(obs.premature_lines.size(), 1u);
   const PrematureLine& p = obs.premature_lines[0];
   EXPECT_EQ(p.waited_for, "EHLO");
   EXPECT_EQ(p.line.verb, "MAIL");
   EXPECT_TRUE(p.line.in_tls);
-  EXPECT_FALSE(p.injection_available);
+  EXPECT_FALSE(p.injection_t_us >= 0);
   EXPECT_LT(p.line.evidence.t_us, p.reply_t_us);
   EXPECT_EQ(p.line.evidence.t_us, read_t);
   EXPECT_LT(p.line.evidence.t_us, recorded);
@@ -66,7 +65,7 @@ TEST(ObserveRunTest, WaitingForTheReplyIsNotPremature) {
   c.Ehlo(kTlsCaps).AuthPlain("alice", "secret").SendMessage();
   c.Close(fake::CloseKind::kClientTlsClose);
   const Observations obs =
-      ObserveRun(TranscriptOf({c}), fake::ServerBehavior{}, Exited(0));
+      ObserveRun(TranscriptOf({c}), Exited(0));
   EXPECT_TRUE(obs.premature_lines.empty());
   EXPECT_TRUE(obs.delivered_over_tls);
   EXPECT_FALSE(obs.delivered_in_plaintext);
@@ -93,10 +92,11 @@ TEST(ObserveRunTest, QuitInsideTlsIsNotGoingOn) {
   ConnBuilder c(0);
   c.Ehlo(kPlainCaps).Starttls().HandshakeDone();
   c.Advance(2500).Cmd("QUIT").Close(fake::CloseKind::kClientTlsClose);
-  fake::ServerBehavior beh;
-  beh.connections.emplace_back();
-  beh.connections[0].cert = pki::CertProfile::kWrongHost;
-  const Observations obs = ObserveRun(TranscriptOf({c}), beh, Exited(1));
+  // What the server records when it serves the wrong-host chain.
+  c.raw().tls.certificate = fake::ServedCertificate{
+      "wrong-host", {fake::CertFlaw::kNameMismatch}, {"wrong.gauntlet.test"},
+      "ecdsa-p256", 256, "sha256", 0};
+  const Observations obs = ObserveRun(TranscriptOf({c}), Exited(1));
   const ConnectionFacts& conn = obs.connections[0];
   EXPECT_FALSE(conn.proceeded_in_tls.has_value());
   ASSERT_EQ(conn.refusals.size(), 1u);
@@ -113,7 +113,7 @@ TEST(ObserveRunTest, PlaintextCausesAreAttributed) {
   c.Ehlo(kPlainCaps).Starttls("502 5.5.1 Not implemented");
   c.AuthPlain("alice", "secret");
   const Observations obs =
-      ObserveRun(TranscriptOf({c}), fake::ServerBehavior{}, Exited(0));
+      ObserveRun(TranscriptOf({c}), Exited(0));
   ASSERT_EQ(obs.credentials.size(), 1u);
   EXPECT_FALSE(obs.credentials[0].line.in_tls);
   EXPECT_EQ(obs.credentials[0].line.cause, PlaintextCause::kStarttlsRefused);
@@ -129,7 +129,7 @@ TEST(ObserveRunTest, UnsupportedExitCodeAndStderrTail) {
   ClientRun run = Exited(kUnsupportedExitCode);
   run.stderr_text = std::string(10000, 'x') + "\x1b[31mfatal: no TLS\n";
   const Observations obs =
-      ObserveRun(fake::Transcript{}, fake::ServerBehavior{}, run);
+      ObserveRun(fake::Transcript{}, run);
   EXPECT_TRUE(obs.unsupported);
   EXPECT_LE(obs.stderr_excerpt.size(), kMaxStderrExcerpt);
   EXPECT_THAT(obs.stderr_excerpt, HasSubstr("\\x1b[31mfatal: no TLS\n"));
@@ -137,23 +137,29 @@ TEST(ObserveRunTest, UnsupportedExitCodeAndStderrTail) {
 }
 
 TEST(ObserveRunTest, InjectedCapabilityIsSeparatedFromStaleOnes) {
-  // AUTH LOGIN only before TLS (stale), AUTH XOAUTH2 only in the injected
-  // bytes; the TLS EHLO reply offers neither.
+  // AUTH LOGIN only before TLS, AUTH XGAUNTLET (on no standard list) and
+  // AUTH XOAUTH2 (standard) only in the injected bytes; the TLS EHLO reply
+  // offers none, and every AUTH follows it. Only the unguessable value is
+  // proof; the others are unoffered (notes).
   ConnBuilder c(0);
   c.Ehlo({"AUTH LOGIN", "STARTTLS"})
-      .Starttls("220 Go ahead", "250 AUTH=XOAUTH2\r\n")
+      .Starttls("220 Go ahead", "250 AUTH=XGAUNTLET XOAUTH2\r\n")
       .HandshakeDone();
   c.Ehlo({"PIPELINING"});
+  c.Cmd("AUTH XGAUNTLET dG9rZW4=").Reply("AUTH", "535 no");
   c.Cmd("AUTH XOAUTH2 dG9rZW4=").Reply("AUTH", "535 no");
   c.Cmd("AUTH LOGIN").Reply("AUTH", "535 no");
-  fake::ServerBehavior beh;
-  beh.connections.emplace_back();
-  beh.connections[0].inject_after_starttls_reply = "250 AUTH=XOAUTH2\r\n";
-  const Observations obs = ObserveRun(TranscriptOf({c}), beh, Exited(1));
+  const Observations obs = ObserveRun(TranscriptOf({c}), Exited(1));
   ASSERT_EQ(obs.injected_capabilities.size(), 1u);
-  EXPECT_EQ(obs.injected_capabilities[0].capability, "AUTH XOAUTH2");
-  ASSERT_EQ(obs.stale_capabilities.size(), 1u);
-  EXPECT_EQ(obs.stale_capabilities[0].capability, "AUTH LOGIN");
+  EXPECT_EQ(obs.injected_capabilities[0].capability, "AUTH XGAUNTLET");
+  EXPECT_TRUE(obs.stale_capabilities.empty());
+  ASSERT_EQ(obs.unoffered_capabilities.size(), 2u);
+  EXPECT_EQ(obs.unoffered_capabilities[0].use.capability, "AUTH XOAUTH2");
+  EXPECT_EQ(obs.unoffered_capabilities[0].offered_in,
+            OfferedIn::kInjectedBytes);
+  EXPECT_EQ(obs.unoffered_capabilities[1].use.capability, "AUTH LOGIN");
+  EXPECT_EQ(obs.unoffered_capabilities[1].offered_in,
+            OfferedIn::kPlaintextEhlo);
   EXPECT_TRUE(obs.connections[0].injection_sent);
 }
 
@@ -162,7 +168,7 @@ TEST(ObserveRunTest, StarttlsRequiredReplyNamesTheCommand) {
   c.Ehlo(kPlainCaps).Cmd("MAIL FROM:<a@b.test>");
   c.Reply("MAIL", "530 5.7.0 Must issue a STARTTLS command first");
   const Observations obs =
-      ObserveRun(TranscriptOf({c}), fake::ServerBehavior{}, Exited(1));
+      ObserveRun(TranscriptOf({c}), Exited(1));
   ASSERT_TRUE(obs.starttls_required_reply.has_value());
   EXPECT_EQ(obs.starttls_required_reply->excerpt,
             "MAIL FROM:<a@b.test> -> 530 5.7.0 Must issue a STARTTLS command "
@@ -223,7 +229,8 @@ TEST(ObserveRunTest, RandomTranscriptsAreHandledDeterministically) {
         chunk.bytes = bytes;
         c.wire.push_back(chunk);
         fake::SmtpEvent ev;
-        ev.kind = static_cast<fake::SmtpEvent::Kind>(rng() % 6);
+        ev.kind = static_cast<fake::SmtpEvent::Kind>(rng() % 9);
+        ev.read_us = static_cast<int64_t>(rng() % 100000) - 1;
         ev.t_us = static_cast<int64_t>(rng() % 100000);
         ev.phase = chunk.phase;
         ev.channel = chunk.channel;
@@ -239,11 +246,6 @@ TEST(ObserveRunTest, RandomTranscriptsAreHandledDeterministically) {
       if (rng() % 3 == 0) c.bytes_after_starttls = "EHLO x\r\n";
       t.connections.push_back(c);
     }
-    fake::ServerBehavior beh;
-    beh.connections.emplace_back();
-    beh.connections[0].inject_after_starttls_reply =
-        (rng() % 2) ? "250-x\r\n250 AUTH PLAIN X\r\n250 AUTH=" : "";
-    beh.connections[0].ignore_ehlo_in_tls = rng() % 2;
     ClientRun run = Exited(static_cast<int>(rng() % 100));
     run.timed_out = rng() % 4 == 0;
     for (auto expectation :
@@ -252,8 +254,8 @@ TEST(ObserveRunTest, RandomTranscriptsAreHandledDeterministically) {
           scenario::Expectation::kUnrestricted}) {
       JudgeInput in;
       in.expectation = expectation;
-      const Verdict a = Judge(ObserveRun(t, beh, run), in);
-      const Verdict b = Judge(ObserveRun(t, beh, run), in);
+      const Verdict a = Judge(ObserveRun(t, run), in);
+      const Verdict b = Judge(ObserveRun(t, run), in);
       ASSERT_EQ(a.summary, b.summary);
       ASSERT_EQ(a.violations.size(), b.violations.size());
       if (a.verdict == VerdictKind::kFail) {

@@ -52,6 +52,13 @@ class ConnBuilder {
   // One client line in its own TCP segment, then the server's record of it.
   ConnBuilder& Cmd(const std::string& line) {
     Wire(fake::Direction::kClientToServer, line + "\r\n");
+    // A TLS handshake record where the server reads plaintext.
+    if (channel_ == Channel::kPlaintext && line.size() >= 2 &&
+        line[0] == '\x16' && line[1] == '\x03' &&
+        c_.tls_records_in_plaintext.empty()) {
+      c_.tls_records_in_plaintext.push_back({t_, phase_});
+    }
+    read_t_ = t_;
     Event(fake::SmtpEvent::Kind::kCommand, VerbOf(line), line);
     t_ += 1000;
     return *this;
@@ -62,6 +69,7 @@ class ConnBuilder {
     std::string bytes;
     for (const std::string& l : lines) bytes += l + "\r\n";
     Wire(fake::Direction::kClientToServer, bytes);
+    read_t_ = t_;
     return *this;
   }
   // The server's record of a line it read earlier (after Pipelined).
@@ -76,7 +84,17 @@ class ConnBuilder {
     fake::SmtpEvent ev = Make(fake::SmtpEvent::Kind::kReply, verb, text);
     ev.reply_code = std::stoi(text.substr(0, 3));
     c_.events.push_back(ev);
+    if (!injected.empty()) {
+      // The server records injected bytes as their own event.
+      fake::SmtpEvent inj = Make(fake::SmtpEvent::Kind::kInjected, verb, injected);
+      c_.events.push_back(inj);
+    }
     t_ += 1000;
+    return *this;
+  }
+  // The server decided never to answer `verb` (ignore_ehlo_in_tls).
+  ConnBuilder& Withheld(const std::string& verb) {
+    c_.events.push_back(Make(fake::SmtpEvent::Kind::kReplyWithheld, verb, ""));
     return *this;
   }
   ConnBuilder& Ehlo(const std::vector<std::string>& caps) {
@@ -116,6 +134,7 @@ class ConnBuilder {
     const std::string body =
         "Subject: " + subject + "\r\n\r\nhello\r\n.\r\n";
     Wire(fake::Direction::kClientToServer, body);
+    read_t_ = t_;
     Message(subject, body.size() - 3);
     t_ += 1000;
     return *this;
@@ -149,6 +168,9 @@ class ConnBuilder {
     channel_ = saved;
     c_.tls.client_hello = fake::ClientHelloFacts{
         "localhost", {"TLSv1.3", "TLSv1.2"}, {"TLS_AES_128_GCM_SHA256"}};
+    // What a default server records when the handshake begins.
+    c_.tls.server_versions = {fake::TlsVersion::kTls12, fake::TlsVersion::kTls13};
+    c_.tls.server_ciphers = fake::CipherSet::kModern;
     t_ += 1000;
     return *this;
   }
@@ -202,6 +224,14 @@ class ConnBuilder {
     fake::SmtpEvent ev;
     ev.kind = kind;
     ev.t_us = t_;
+    // Client input carries the read time of its last byte: the time of the
+    // wire chunk that held it (Cmd, Pipelined, Body).
+    if (kind != fake::SmtpEvent::Kind::kReply &&
+        kind != fake::SmtpEvent::Kind::kInjected &&
+        kind != fake::SmtpEvent::Kind::kReplyWithheld &&
+        kind != fake::SmtpEvent::Kind::kReplyDelayed) {
+      ev.read_us = read_t_;
+    }
     ev.phase = phase_;
     ev.channel = channel_;
     ev.verb = verb;
@@ -215,6 +245,7 @@ class ConnBuilder {
 
   fake::ConnectionTranscript c_;
   int64_t t_;
+  int64_t read_t_ = -1;  // When the latest client chunk was read.
   Phase phase_ = Phase::kPlaintext;
   Channel channel_ = Channel::kPlaintext;
 };

@@ -12,6 +12,7 @@
 
 #include "absl/status/status.h"
 #include "fake_servers/behavior.h"
+#include "fake_servers/pki/cert_profile.h"
 #include "fake_servers/transcript.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -44,6 +45,52 @@ fake::ServerBehavior With(std::function<void(fake::ConnectionBehavior&)> f) {
   b.connections.emplace_back();
   f(b.connections.back());
   return b;
+}
+
+// What the fake server records for the switches a case names: the verdict
+// sees only these facts, never the switches (observations.h). The builder
+// records injected bytes itself; server_records_test.cc checks the builder
+// against the real server.
+fake::Transcript WithRecordedFacts(fake::Transcript t,
+                                   const fake::ServerBehavior& b) {
+  for (fake::ConnectionTranscript& c : t.connections) {
+    const fake::ConnectionBehavior& beh =
+        b.ForConnection(static_cast<std::size_t>(c.index));
+    if (!c.tls.client_hello.has_value()) continue;
+    switch (beh.tls_versions) {
+      case fake::TlsVersions::kTls11Only:
+        c.tls.server_versions = {fake::TlsVersion::kTls11};
+        break;
+      case fake::TlsVersions::kTls12Only:
+        c.tls.server_versions = {fake::TlsVersion::kTls12};
+        break;
+      case fake::TlsVersions::kTls13Only:
+        c.tls.server_versions = {fake::TlsVersion::kTls13};
+        break;
+      default:
+        break;
+    }
+    if (beh.cipher_policy == fake::CipherPolicy::kWeakOnly) {
+      c.tls.server_ciphers = fake::CipherSet::kWeakOnly;
+    }
+    if (beh.handshake_fault == fake::HandshakeFault::kStall) {
+      c.tls.fault = fake::InjectedFault{fake::TlsFault::kStall,
+                                        fake::FaultPoint::kAfterClientHello,
+                                        c.accepted_us, "stalled"};
+      continue;
+    }
+    fake::ServedCertificate cert;
+    cert.profile = std::string(pki::CertProfileName(beh.cert));
+    for (const pki::CertDefect d : pki::DefectsOf(beh.cert)) {
+      cert.flaws.push_back(static_cast<fake::CertFlaw>(static_cast<int>(d)));
+    }
+    cert.names = {"localhost"};
+    cert.key_type = "ecdsa-p256";
+    cert.key_bits = 256;
+    cert.signature = "sha256";
+    c.tls.certificate = cert;
+  }
+  return t;
 }
 
 ClientRun Exited(int code) {
@@ -312,12 +359,12 @@ std::vector<Case> Cases() {
   cases.push_back({"cert_expired_client_closes_after_handshake",
                    closes_after_handshake, expired, Exited(60),
                    Expect(Exp::kStaySecure), VerdictKind::kPass, {},
-                   {"pass: refused the TLS session with an expired certificate"},
+                   {"pass: refused the TLS session with a certificate that is expired"},
                    "", "", {"refused-after-handshake"}, "closed without"});
   cases.push_back({"cert_expired_client_sends_ehlo", ehlo_inside_bad_tls,
                    expired, Exited(0), Expect(Exp::kStaySecure),
                    VerdictKind::kFail, {"accepted-bad-certificate"},
-                   {"went on inside a TLS session with an expired certificate",
+                   {"went on inside a TLS session with a certificate that is expired",
                     "\"EHLO client.test\""},
                    "verify the certificate chain and host name before sending "
                    "anything",
@@ -374,7 +421,8 @@ std::vector<Case> Cases() {
              .Starttls("220 2.0.0 Ready to start TLS", injected)
              .HandshakeDone();
          // EHLO is never answered; AUTH follows at once.
-         c.Cmd("EHLO client.test").AuthPlain("alice", "secret", false);
+         c.Cmd("EHLO client.test").Withheld("EHLO");
+         c.AuthPlain("alice", "secret", false);
          c.Close(fake::CloseKind::kClientTlsClose);
          return TranscriptOf({c});
        },
@@ -383,7 +431,7 @@ std::vector<Case> Cases() {
        VerdictKind::kFail, {"acted-on-injected-bytes"},
        {"\"AUTH PLAIN AGFsaWNlAHNlY3JldA==\" inside TLS before the server had "
         "answered its EHLO",
-        "injected after its STARTTLS reply"},
+        "it took the reply from bytes the server injected"},
        "discard buffered bytes at the TLS switch", "CVE-2021-22947", {}, ""});
   cases.push_back(
       {"injection_ignored_client_waits_then_quits",
@@ -392,7 +440,8 @@ std::vector<Case> Cases() {
          c.Ehlo(kPlainCaps)
              .Starttls("220 2.0.0 Ready to start TLS", injected)
              .HandshakeDone();
-         c.Cmd("EHLO client.test").Advance(5'000'000).Cmd("QUIT");
+         c.Cmd("EHLO client.test").Withheld("EHLO");
+         c.Advance(5'000'000).Cmd("QUIT");
          c.Close(fake::CloseKind::kClientTlsClose);
          return TranscriptOf({c});
        },
@@ -449,7 +498,8 @@ std::vector<Case> Cases() {
        [] {
          ConnBuilder c(0);
          c.Ehlo(kPlainCaps).Starttls().HandshakeDone();
-         c.Cmd("EHLO client.test").Cmd("MAIL FROM:<alice@client.test>");
+         c.Cmd("EHLO client.test").Withheld("EHLO");
+         c.Cmd("MAIL FROM:<alice@client.test>");
          c.Close(fake::CloseKind::kClientTlsClose);
          return TranscriptOf({c});
        },
@@ -497,8 +547,11 @@ std::vector<Case> Cases() {
        VerdictKind::kFail, {"starttls-inside-tls"},
        {"sent STARTTLS again inside the TLS session"}, "", "RFC 3207 §4.2",
        {}, ""});
+  // AUTH PLAIN after the real EHLO reply inside TLS, which did not offer
+  // it: the client may simply always use PLAIN. No proof it reused the
+  // plaintext list: a note, not a failure.
   cases.push_back(
-      {"stale_auth_mechanism",
+      {"stale_auth_after_tls_ehlo_reply_is_a_note",
        [] {
          ConnBuilder c(0);
          c.Ehlo({"AUTH PLAIN", "STARTTLS"}).Starttls().HandshakeDone();
@@ -506,15 +559,153 @@ std::vector<Case> Cases() {
          c.Close(fake::CloseKind::kClientTlsClose);
          return TranscriptOf({c});
        },
+       fake::ServerBehavior{}, Exited(0), Expect(Exp::kStaySecure),
+       VerdictKind::kPass, {}, {"pass"}, "", "", {"capability-not-offered"},
+       "AUTH PLAIN used though the EHLO reply inside TLS did not offer it"});
+  // AUTH read before the EHLO reply inside TLS was written: the plaintext
+  // list is the only one it can have used.
+  cases.push_back(
+      {"stale_auth_before_tls_ehlo_reply_fails",
+       [] {
+         ConnBuilder c(0);
+         c.Ehlo({"AUTH PLAIN", "STARTTLS"}).Starttls().HandshakeDone();
+         c.Pipelined({"EHLO client.test", "AUTH PLAIN AGFsaWNlAHNlY3JldA=="});
+         c.Processed("EHLO client.test")
+             .Reply("EHLO", "250-mx.gauntlet.test\r\n250 AUTH CRAM-MD5");
+         c.Processed("AUTH PLAIN AGFsaWNlAHNlY3JldA==");
+         c.Close(fake::CloseKind::kClientTlsClose);
+         return TranscriptOf({c});
+       },
+       fake::ServerBehavior{}, Exited(0), Expect(Exp::kStaySecure),
+       VerdictKind::kFail, {"proceeded-without-reply", "stale-capabilities"},
+       {"before the server had answered its EHLO"},
+       "", "", {}, ""});
+  // The disagreement class the issue names: a client configured to always
+  // send AUTH PLAIN waits for the real EHLO reply inside TLS; injected bytes
+  // had offered PLAIN. Nothing proves it read them: a note.
+  cases.push_back(
+      {"always_auth_plain_after_injection_is_a_note",
+       [] {
+         ConnBuilder c(0);
+         c.Ehlo(kPlainCaps)
+             .Starttls("220 2.0.0 Ready to start TLS", "250 AUTH PLAIN\r\n")
+             .HandshakeDone();
+         c.Ehlo(kStrippedCaps).AuthPlain("alice", "secret");
+         c.Close(fake::CloseKind::kClientTlsClose);
+         return TranscriptOf({c});
+       },
+       fake::ServerBehavior{}, Exited(0), Expect(Exp::kStaySecure),
+       VerdictKind::kPass, {}, {"pass"}, "", "", {"capability-not-offered"},
+       "AUTH PLAIN used though the EHLO reply inside TLS did not offer it"});
+  // The value proof: a mechanism on no standard list, offered only by the
+  // injected bytes, can only have been read from them.
+  cases.push_back(
+      {"unguessable_injected_mechanism_is_proof",
+       [] {
+         ConnBuilder c(0);
+         c.Ehlo(kPlainCaps)
+             .Starttls("220 2.0.0 Ready to start TLS",
+                       "250 AUTH XGAUNTLET\r\n")
+             .HandshakeDone();
+         c.Ehlo(kStrippedCaps).Cmd("AUTH XGAUNTLET");
+         c.Close(fake::CloseKind::kClientTlsClose);
+         return TranscriptOf({c});
+       },
+       fake::ServerBehavior{}, Exited(0), Expect(Exp::kStaySecure),
+       VerdictKind::kFail, {"acted-on-injected-bytes"},
+       {"used AUTH XGAUNTLET inside TLS, a value on no standard list"}, "",
+       "CVE-2021-22947", {}, ""});
+
+  // --- Same connection after a TLS failure -----------------------------------
+  cases.push_back(
+      {"same_connection_after_rejecting_certificate",
+       [] {
+         ConnBuilder c(0);
+         c.Ehlo(kPlainCaps).Starttls().ClientHello();
+         c.HandshakeFailed(fake::HandshakeOutcome::kFailed, "peer alert");
+         c.raw().tls.alerts_received = {"fatal unknown_ca(48)"};
+         c.Ehlo(kTlsCaps).AuthPlain("alice", "secret");
+         c.Close(fake::CloseKind::kClientFin);
+         return TranscriptOf({c});
+       },
        With([](fake::ConnectionBehavior& b) {
-         b.capabilities = {"AUTH PLAIN", "STARTTLS"};
-         b.tls_capabilities = {"PIPELINING", "AUTH CRAM-MD5"};
+         b.cert = pki::CertProfile::kUnknownRoot;
+       }),
+       Exited(0), Expect(Exp::kUnrestricted, Pol::kOpportunistic),
+       VerdictKind::kPass, {}, {"pass"}, "", "", {"plaintext-auth"},
+       "after rejecting the certificate, sent AUTH PLAIN in plaintext on the "
+       "same connection (user=alice)"});
+  cases.push_back(
+      {"same_connection_after_handshake_failure",
+       [] {
+         ConnBuilder c(0);
+         c.Ehlo(kPlainCaps).Starttls().ClientHello();
+         c.HandshakeFailed(fake::HandshakeOutcome::kFailed, "peer alert");
+         c.raw().tls.alerts_received = {"fatal protocol_version(70)"};
+         c.Ehlo(kTlsCaps).AuthPlain("alice", "secret");
+         c.Close(fake::CloseKind::kClientFin);
+         return TranscriptOf({c});
+       },
+       With([](fake::ConnectionBehavior& b) {
+         b.tls_versions = fake::TlsVersions::kTls11Only;
        }),
        Exited(0), Expect(Exp::kStaySecure), VerdictKind::kFail,
-       {"stale-capabilities"},
-       {"used AUTH PLAIN inside TLS, which the server advertised only before "
-        "TLS (its EHLO reply inside TLS did not offer it)"},
-       "discard the capabilities learned before TLS", "RFC 3207 §4.2", {}, ""});
+       {"plaintext-auth"},
+       {"after the TLS handshake failed (the client sent the alert fatal "
+        "protocol_version(70)), sent AUTH PLAIN in plaintext on the same "
+        "connection (user=alice)"},
+       "never fall back to plaintext", "", {}, ""});
+  cases.push_back(
+      {"same_connection_after_454_keeps_refusal_wording",
+       [] {
+         ConnBuilder c(0);
+         c.Ehlo(kPlainCaps).Starttls("454 4.7.0 TLS not available");
+         c.AuthPlain("alice", "secret");
+         c.Close(fake::CloseKind::kClientFin);
+         return TranscriptOf({c});
+       },
+       fake::ServerBehavior{}, Exited(0), Expect(Exp::kStaySecure),
+       VerdictKind::kFail, {"plaintext-auth"},
+       {"after the server refused STARTTLS with 454", "user=alice"}, "", "",
+       {}, ""});
+
+  // --- Waiting is not hanging ------------------------------------------------
+  cases.push_back(
+      {"waiting_for_withheld_reply_is_gave_up_late",
+       [] {
+         ConnBuilder c(0);
+         c.Ehlo(kPlainCaps).Starttls().HandshakeDone();
+         c.Cmd("EHLO client.test").Withheld("EHLO");
+         return TranscriptOf({c});
+       },
+       fake::ServerBehavior{}, TimedOut(), Expect(Exp::kStaySecure),
+       VerdictKind::kTimeout, {"gave-up-late"},
+       {"waited", "for the reply to its EHLO inside TLS, which the server "
+                  "withheld",
+        "20 s limit"},
+       "timeout on every reply", "RFC 5321 §4.5.3.2", {}, ""});
+  cases.push_back(
+      {"waiting_for_owed_reply_is_gave_up_late",
+       [] {
+         // strip/starttls-malformed-reply: a reply with no code.
+         ConnBuilder c(0);
+         c.Ehlo(kPlainCaps).Cmd("STARTTLS");
+         fake::WireChunk w;
+         w.t_us = c.now();
+         w.direction = fake::Direction::kServerToClient;
+         w.bytes = "Ready to start TLS\r\n";
+         c.raw().wire.push_back(w);
+         fake::SmtpEvent reply;
+         reply.kind = fake::SmtpEvent::Kind::kReply;
+         reply.t_us = c.now();
+         reply.verb = "STARTTLS";
+         reply.text = "Ready to start TLS";
+         c.raw().events.push_back(reply);
+         return TranscriptOf({c});
+       },
+       fake::ServerBehavior{}, TimedOut(), Expect(Exp::kStaySecure),
+       VerdictKind::kTimeout, {"gave-up-late"},
+       {"for the reply to its STARTTLS", "still owed"}, "", "", {}, ""});
   cases.push_back(
       {"no_ehlo_after_tls",
        [] {
@@ -616,7 +807,8 @@ class VerdictTableTest : public ::testing::TestWithParam<Case> {};
 
 TEST_P(VerdictTableTest, JudgesAsExpected) {
   const Case& c = GetParam();
-  const Observations obs = ObserveRun(c.transcript(), c.behavior, c.run);
+  const Observations obs =
+      ObserveRun(WithRecordedFacts(c.transcript(), c.behavior), c.run);
   const Verdict v = Judge(obs, c.input);
   SCOPED_TRACE(v.summary);
   EXPECT_EQ(VerdictName(v.verdict), VerdictName(c.want));
@@ -681,11 +873,11 @@ TEST(VerdictDeterminismTest, SameInputsSameVerdictWhateverConnectionOrder) {
       [](fake::ConnectionBehavior& c) { c.capabilities = kStrippedCaps; });
   const JudgeInput in = Expect(Exp::kStaySecure);
   const Verdict first =
-      Judge(ObserveRun(TranscriptOf({a, b}), beh, Exited(0)), in);
+      Judge(ObserveRun(TranscriptOf({a, b}), Exited(0)), in);
   const Verdict again =
-      Judge(ObserveRun(TranscriptOf({a, b}), beh, Exited(0)), in);
+      Judge(ObserveRun(TranscriptOf({a, b}), Exited(0)), in);
   const Verdict swapped =
-      Judge(ObserveRun(TranscriptOf({b, a}), beh, Exited(0)), in);
+      Judge(ObserveRun(TranscriptOf({b, a}), Exited(0)), in);
   auto flatten = [](const Verdict& v) {
     std::string s = std::string(VerdictName(v.verdict)) + "|" + v.summary;
     for (const Violation& x : v.violations) {
