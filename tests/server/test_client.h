@@ -74,6 +74,13 @@ class TestClient {
   tls::TlsSession* tls() { return tls_ ? &*tls_ : nullptr; }
   // Sends our close_notify.
   absl::Status TlsShutdown();
+  // Forgets the TLS session (after a failed handshake): Send and ReadReply
+  // speak plaintext again on the same socket, as a client that falls back
+  // on the same connection does.
+  void AbandonTls() {
+    tls_.reset();
+    in_.clear();
+  }
 
  private:
   explicit TestClient(int fd) : fd_(fd) {}

@@ -114,8 +114,7 @@ TEST(RepliesPass, CapabilitiesPerChannelStarttlsAndItsReply) {
   ConnBuilder c(0);
   c.Ehlo(kPlainCaps).Starttls().HandshakeDone().Ehlo(kTlsCaps);
   const Ran r = RunPasses(c.Build(), 1);
-  EXPECT_THAT(r.plain_caps,
-              UnorderedElementsAre("PIPELINING", "STARTTLS"));
+  EXPECT_THAT(r.plain_caps, UnorderedElementsAre("PIPELINING", "STARTTLS"));
   EXPECT_THAT(r.tls_caps, UnorderedElementsAre("PIPELINING", "AUTH",
                                                "AUTH=PLAIN", "AUTH=LOGIN"));
   EXPECT_TRUE(r.saw_plain_ehlo_reply);
@@ -133,11 +132,12 @@ TEST(RepliesPass, CapabilitiesPerChannelStarttlsAndItsReply) {
 TEST(RepliesPass, TabSeparatedEhloKeywordsAreOffered) {
   ConnBuilder c(0);
   c.Cmd("EHLO client.test");
-  c.Reply("EHLO", "250-mx.gauntlet.test\r\n250-AUTH\tPLAIN LOGIN\r\n"
-                  "250 SIZE\t1000");
+  c.Reply("EHLO",
+          "250-mx.gauntlet.test\r\n250-AUTH\tPLAIN LOGIN\r\n"
+          "250 SIZE\t1000");
   const Ran r = RunPasses(c.Build(), 1);
-  EXPECT_THAT(r.plain_caps, UnorderedElementsAre("AUTH", "AUTH=PLAIN",
-                                                 "AUTH=LOGIN", "SIZE"));
+  EXPECT_THAT(r.plain_caps,
+              UnorderedElementsAre("AUTH", "AUTH=PLAIN", "AUTH=LOGIN", "SIZE"));
   EXPECT_FALSE(r.facts.starttls_offered);
 }
 
@@ -152,7 +152,7 @@ TEST(RepliesPass, StarttlsOnlyAsAWholeKeyword) {
 TEST(RepliesPass, TruncatedOrMalformedEhloReplyOffersNothing) {
   for (const std::string& text :
        {std::string("250-mx.gauntlet.test\r\n250-STARTT"),  // No last line.
-        std::string("250-mx\r\n220 STARTTLS"),  // Codes disagree.
+        std::string("250-mx\r\n220 STARTTLS"),              // Codes disagree.
         std::string("25"), std::string(""),
         std::string("250-mx\r\n\x16\x03\x01\x00\x05 STARTTLS")}) {
     ConnBuilder c(0);
@@ -182,8 +182,9 @@ TEST(RepliesPass, RefusedEhloThenHelo) {
 
 TEST(RepliesPass, InjectedBytesAndTheCapabilitiesTheyOffer) {
   ConnBuilder c(0);
-  c.Ehlo(kPlainCaps).Starttls("220 2.0.0 Ready to start TLS",
-                              "250-evil\r\n250-AUTH\tXGAUNTLET\r\n250 CHUNK");
+  c.Ehlo(kPlainCaps)
+      .Starttls("220 2.0.0 Ready to start TLS",
+                "250-evil\r\n250-AUTH\tXGAUNTLET\r\n250 CHUNK");
   const Ran r = RunPasses(c.Build(), 1);
   EXPECT_TRUE(r.facts.injection_sent);
   ASSERT_TRUE(r.facts.injection.has_value());
@@ -209,7 +210,8 @@ TEST(RepliesPass, InjectedTokensIgnoreNon250RepliesAndGarbage) {
   EXPECT_THAT(tokens, UnorderedElementsAre("AUTH", "AUTH=PLAIN"));
 }
 
-// --- Pass 2: STARTTLS ----------------------------------------------------------
+// --- Pass 2: STARTTLS
+// ----------------------------------------------------------
 
 TEST(StarttlsPass, LinePipelinedAfterStarttls) {
   ConnBuilder c(0);
@@ -282,7 +284,8 @@ TEST(StarttlsPass, TlsRecordBeforeStarttlsIsNotATlsStart) {
   EXPECT_FALSE(r.facts.client_started_tls_in_plaintext);
 }
 
-// --- Pass 3: the TLS session ---------------------------------------------------
+// --- Pass 3: the TLS session
+// ---------------------------------------------------
 
 fake::ServedCertificate Cert(std::vector<fake::CertFlaw> flaws) {
   fake::ServedCertificate cert;
@@ -297,8 +300,7 @@ fake::ServedCertificate Cert(std::vector<fake::CertFlaw> flaws) {
 
 TEST(TlsSessionPass, RefusalsFromTheRecordedChainVersionAndSuite) {
   ConnBuilder c(0);
-  c.Ehlo(kPlainCaps).Starttls().HandshakeDone("TLSv1.1",
-                                              "DES-CBC3-SHA");
+  c.Ehlo(kPlainCaps).Starttls().HandshakeDone("TLSv1.1", "DES-CBC3-SHA");
   c.raw().tls.certificate =
       Cert({fake::CertFlaw::kNameMismatch, fake::CertFlaw::kWeakKey});
   const Ran r = RunPasses(c.Build(), 3);
@@ -381,12 +383,14 @@ TEST(TlsSessionPass, OtherFailuresAreNamedNotCalledRejections) {
     ConnBuilder c(0);
     c.Ehlo(kPlainCaps).Starttls();
     c.HandshakeFailed(fake::HandshakeOutcome::kClientClosed, "");
-    EXPECT_EQ(RunPasses(c.Build(), 3).facts.tls_failure_reason,
-              fake::HandshakeOutcomeName(fake::HandshakeOutcome::kClientClosed));
+    EXPECT_EQ(
+        RunPasses(c.Build(), 3).facts.tls_failure_reason,
+        fake::HandshakeOutcomeName(fake::HandshakeOutcome::kClientClosed));
   }
 }
 
-// --- Pass 4: client lines --------------------------------------------------------
+// --- Pass 4: client lines
+// --------------------------------------------------------
 
 TEST(ClientLinesPass, ChannelsCausesAndProtectedLines) {
   ConnBuilder c(0);
@@ -517,12 +521,12 @@ TEST(ClientLinesPass, CapabilityUsesAreClassifiedByTheirProof) {
       .HandshakeDone();
   c.Cmd("BDAT 10 LAST");  // Before any EHLO inside TLS: stale, proven.
   c.Ehlo({"PIPELINING"});
-  c.Cmd("AUTH XGAUNTLET");                     // Only injected, unguessable.
-  c.Cmd("AUTH PLAIN");                         // Only injected, standard.
-  c.Cmd("MAIL FROM:<a@b.test> SMTPUTF8");      // Only plaintext, after the
-                                               // in-TLS reply: a note.
-  c.Cmd("MAIL FROM:<a@b.test> XFOO=1");        // Offered nowhere.
-  c.Cmd("MAIL FROM:<a@b.test> BODY=7BIT");     // Needs no extension.
+  c.Cmd("AUTH XGAUNTLET");                  // Only injected, unguessable.
+  c.Cmd("AUTH PLAIN");                      // Only injected, standard.
+  c.Cmd("MAIL FROM:<a@b.test> SMTPUTF8");   // Only plaintext, after the
+                                            // in-TLS reply: a note.
+  c.Cmd("MAIL FROM:<a@b.test> XFOO=1");     // Offered nowhere.
+  c.Cmd("MAIL FROM:<a@b.test> BODY=7BIT");  // Needs no extension.
   const Ran r = RunPasses(c.Build(), 4);
   ASSERT_EQ(r.obs.stale_capabilities.size(), 1u);
   EXPECT_EQ(r.obs.stale_capabilities[0].capability, "CHUNKING (BDAT)");
@@ -554,8 +558,9 @@ TEST(ClientLinesPass, BdatSizes) {
               "CHUNKING (BDAT)");
     EXPECT_THAT(Verbs(r.obs.protected_in_plaintext), IsEmpty());
   }
-  for (const std::string& line : {std::string("BDAT 18446744073709551616 LAST"),
-                                 std::string("BDAT -1"), std::string("BDAT")}) {
+  for (const std::string& line :
+       {std::string("BDAT 18446744073709551616 LAST"), std::string("BDAT -1"),
+        std::string("BDAT")}) {
     ConnBuilder c(0);
     c.Ehlo({"STARTTLS"}).Starttls().HandshakeDone();
     c.Ehlo({"PIPELINING"}).Cmd(line);
@@ -575,7 +580,8 @@ TEST(ClientLinesPass, TabSeparatedOfferCounts) {
   EXPECT_THAT(r.obs.stale_capabilities, IsEmpty());
 }
 
-// --- Pass 5: premature lines -------------------------------------------------------
+// --- Pass 5: premature lines
+// -------------------------------------------------------
 
 TEST(PrematureLinesPass, LinesThatDidNotWaitForTheirReply) {
   ConnBuilder c(0);
@@ -625,7 +631,8 @@ TEST(PrematureLinesPass, WaitingOneLineAtATimeIsNotPremature) {
   EXPECT_THAT(r.obs.premature_lines, IsEmpty());
 }
 
-// --- Pass 6: 530 ---------------------------------------------------------------
+// --- Pass 6: 530
+// ---------------------------------------------------------------
 
 TEST(StarttlsRequiredPass, A530NamingStarttls) {
   ConnBuilder c(0);
@@ -641,11 +648,10 @@ TEST(StarttlsRequiredPass, Other530sAndMalformedOnesAreNot) {
   for (const std::string& text :
        {std::string("530 5.7.0 Authentication required"),
         std::string("530-STARTTLS\r\n250 ok"),  // Codes disagree.
-        std::string("530-STARTTLS")}) {          // Truncated.
+        std::string("530-STARTTLS")}) {         // Truncated.
     ConnBuilder c(0);
     c.Ehlo(kPlainCaps).Cmd("MAIL FROM:<a@b.test>").Reply("MAIL", text);
-    EXPECT_FALSE(RunPasses(c.Build(), 6).obs.starttls_required_reply)
-        << text;
+    EXPECT_FALSE(RunPasses(c.Build(), 6).obs.starttls_required_reply) << text;
   }
   // Inside TLS it is no diagnosis of a plaintext client.
   ConnBuilder c(0);
@@ -654,7 +660,8 @@ TEST(StarttlsRequiredPass, Other530sAndMalformedOnesAreNot) {
   EXPECT_FALSE(RunPasses(c.Build(), 6).obs.starttls_required_reply);
 }
 
-// --- Pass 7: waiting -----------------------------------------------------------
+// --- Pass 7: waiting
+// -----------------------------------------------------------
 
 TEST(WaitingPass, WithheldReply) {
   ConnBuilder c(0);
@@ -698,9 +705,9 @@ TEST(WaitingPass, DelayedThenWrittenIsNotWaiting) {
 // (no code, or unfinished); the event's text lost the line end, so the pass
 // reads the wire.
 TEST(WaitingPass, OwedAfterAMalformedOrUnfinishedReply) {
-  for (const std::string& bytes : {std::string("Ready to start TLS\r\n"),
-                                  std::string("220 2.0.0 Ready"),
-                                  std::string("220-Ready\r\n")}) {
+  for (const std::string& bytes :
+       {std::string("Ready to start TLS\r\n"), std::string("220 2.0.0 Ready"),
+        std::string("220-Ready\r\n")}) {
     ConnBuilder c(0);
     c.Ehlo(kPlainCaps).Cmd("STARTTLS");
     fake::WireChunk w;
@@ -724,9 +731,9 @@ TEST(WaitingPass, OwedAfterAMalformedOrUnfinishedReply) {
 TEST(WaitingPass, StalledHandshakeIsNotWaitingForAReply) {
   ConnBuilder c(0);
   c.Ehlo(kPlainCaps).Starttls().ClientHello();
-  c.raw().tls.fault = fake::InjectedFault{
-      fake::TlsFault::kStall, fake::FaultPoint::kAfterClientHello, c.now(),
-      "stalled"};
+  c.raw().tls.fault = fake::InjectedFault{fake::TlsFault::kStall,
+                                          fake::FaultPoint::kAfterClientHello,
+                                          c.now(), "stalled"};
   const Ran r = RunPasses(c.Build());
   EXPECT_TRUE(r.facts.stalled_handshake);
   EXPECT_FALSE(r.facts.waiting.has_value());
@@ -742,8 +749,7 @@ TEST(WaitingPass, ClientCloseDelay) {
   const Ran r = RunPasses(c.Build());
   EXPECT_FALSE(r.facts.waiting.has_value());
   ASSERT_TRUE(r.facts.client_close_delay_us.has_value());
-  EXPECT_EQ(*r.facts.client_close_delay_us,
-            c.Build().closed_us - last_reply);
+  EXPECT_EQ(*r.facts.client_close_delay_us, c.Build().closed_us - last_reply);
 }
 
 }  // namespace

@@ -43,8 +43,8 @@ std::vector<std::string> Structure(const fake::ConnectionTranscript& c,
   std::vector<std::string> out;
   for (const fake::SmtpEvent& e : c.events) {
     std::string line = std::string(fake::SmtpEventKindName(e.kind)) + " " +
-                       e.verb + " phase=" +
-                       std::string(fake::PhaseName(e.phase)) +
+                       e.verb +
+                       " phase=" + std::string(fake::PhaseName(e.phase)) +
                        " channel=" + std::string(fake::ChannelName(e.channel));
     switch (e.kind) {
       case Kind::kReply:
@@ -68,8 +68,8 @@ std::vector<std::string> Structure(const fake::ConnectionTranscript& c,
         break;
       case Kind::kCredentials:
         if (e.credentials) {
-          line += " " + e.credentials->mechanism + " " +
-                  e.credentials->user + ":" + e.credentials->password;
+          line += " " + e.credentials->mechanism + " " + e.credentials->user +
+                  ":" + e.credentials->password;
         }
         line += " text=" + e.text;
         break;
@@ -92,28 +92,32 @@ std::vector<std::string> Structure(const fake::ConnectionTranscript& c,
     if (w.channel == fake::Channel::kTlsRecords) continue;
     const std::string run =
         std::string("wire ") +
-        (w.direction == fake::Direction::kClientToServer ? "client" : "server") +
+        (w.direction == fake::Direction::kClientToServer ? "client"
+                                                         : "server") +
         " " + std::string(fake::ChannelName(w.channel)) + " " +
         std::string(fake::PhaseName(w.phase));
     if (run != last) out.push_back(run);
     last = run;
   }
   const fake::TlsFacts& tls = c.tls;
-  out.push_back("tls outcome=" +
-                std::string(fake::HandshakeOutcomeName(tls.outcome)) +
-                " version=" + tls.version + " cipher=" + tls.cipher +
-                " client_hello=" + (tls.client_hello ? "yes" : "no"));
+  out.push_back(
+      "tls outcome=" + std::string(fake::HandshakeOutcomeName(tls.outcome)) +
+      " version=" + tls.version + " cipher=" + tls.cipher + " client_hello=" +
+      (tls.client_hello ? "yes" : "no") + " failure=" + tls.failure);
   std::string allowed = "tls allowed=";
   for (const fake::TlsVersion v : tls.server_versions) {
     allowed += std::string(fake::TlsVersionName(v)) + ",";
   }
   if (tls.server_ciphers) {
-    allowed += " ciphers=" + std::string(fake::CipherSetName(*tls.server_ciphers));
+    allowed +=
+        " ciphers=" + std::string(fake::CipherSetName(*tls.server_ciphers));
   }
   out.push_back(allowed);
+  out.push_back("alerts received=" + absl::StrJoin(tls.alerts_received, ",") +
+                " sent=" + absl::StrJoin(tls.alerts_sent, ","));
   if (tls.certificate) {
-    std::string cert = "certificate profile=" + tls.certificate->profile +
-                       " flaws=";
+    std::string cert =
+        "certificate profile=" + tls.certificate->profile + " flaws=";
     for (const fake::CertFlaw f : tls.certificate->flaws) {
       cert += std::string(fake::CertFlawName(f)) + ",";
     }
@@ -164,8 +168,8 @@ void SendMessage(Client& c) {
 }
 // A client that completes the handshake whatever the certificate (the
 // sessions where the client goes on, or closes, inside a bad session).
-tls::TlsContext AnyCertificate(tls::Versions versions =
-                                   tls::Versions::kDefault) {
+tls::TlsContext AnyCertificate(
+    tls::Versions versions = tls::Versions::kDefault) {
   tls::TlsContextConfig config;
   config.role = tls::Role::kClient;
   config.verify_peer = false;
@@ -179,6 +183,12 @@ void Handshake(Client& c, tls::Versions versions = tls::Versions::kDefault) {
   absl::Status s = c.StartTls(context);
   ASSERT_TRUE(s.ok()) << s;
 }
+// A client that verifies the chain (trusting the test PKI's root) and
+// refuses what fails.
+void RefusedHandshake(Client& c) {
+  tls::TlsContext context = srv::TrustingContext();
+  EXPECT_FALSE(c.StartTls(context).ok());
+}
 void TlsClose(Client& c) {
   EXPECT_TRUE(c.TlsShutdown().ok());
   c.Close();
@@ -189,6 +199,8 @@ struct RecordCase {
   std::function<sessions::Session()> session;
   // Plays the client; returns with the client closed.
   std::function<void(Client&)> drive;
+  // Plays the client's second connection, if the session has one.
+  std::function<void(Client&)> second = nullptr;
 };
 
 std::ostream& operator<<(std::ostream& os, const RecordCase& c) {
@@ -336,6 +348,136 @@ std::vector<RecordCase> RecordCases() {
          EXPECT_FALSE(c.StartTls(context, "localhost", srv::Ms(300)).ok());
          c.Close();  // Stands in for the runner stopping the client.
        }},
+      {"same_connection_after_rejecting_certificate",
+       sessions::SameConnectionAfterRejectingCertificate,
+       [](Client& c) {
+         Ehlo(c);
+         Starttls(c);
+         RefusedHandshake(c);
+         c.AbandonTls();
+         Ehlo(c);
+         AuthPlain(c);
+         c.Close();
+       }},
+      {"same_connection_after_handshake_failure",
+       sessions::SameConnectionAfterHandshakeFailure,
+       [](Client& c) {
+         Ehlo(c);
+         Starttls(c);
+         RefusedHandshake(c);
+         c.AbandonTls();
+         Ehlo(c);
+         AuthPlain(c);
+         c.Close();
+       }},
+      {"auth_after_454", sessions::AuthAfter454,
+       [](Client& c) {
+         Ehlo(c);
+         Starttls(c, 454);
+         AuthPlain(c);
+         c.Close();
+       }},
+      {"fallback_to_new_connection", sessions::FallbackToNewConnection,
+       [](Client& c) {
+         Ehlo(c);
+         Starttls(c);
+         RefusedHandshake(c);
+         c.Reset();
+       },
+       [](Client& c) {
+         Ehlo(c);
+         AuthPlain(c);
+         c.Close();
+       }},
+      {"curl_injection_shape", sessions::CurlInjectionShape,
+       [](Client& c) {
+         Ehlo(c);
+         Starttls(c, 454);
+         (void)c.TakeBuffered();  // The injected fake dialogue.
+         ASSERT_TRUE(c.Send("MAIL FROM:<alice@client.test>\r\n"
+                            "RCPT TO:<bob@x.test>\r\nDATA\r\n"
+                            "Subject: x\r\n\r\nhi\r\n.\r\n")
+                         .ok());
+         for (int i = 0; i < 4; ++i) ASSERT_TRUE(c.ReadReply().ok()) << i;
+         c.Close();
+       }},
+      {"starttls_pipelining", sessions::StarttlsPipelining,
+       [](Client& c) {
+         Ehlo(c);
+         ASSERT_TRUE(c.Send("STARTTLS\r\nEHLO client.test\r\n").ok());
+         ASSERT_TRUE(c.ReadReply().ok());
+         c.Close();
+       }},
+      {"proceeded_without_reply", sessions::ProceededWithoutReply,
+       [](Client& c) {
+         Ehlo(c);
+         Starttls(c);
+         Handshake(c);
+         ASSERT_TRUE(c.Send("EHLO client.test\r\n").ok());
+         ASSERT_TRUE(c.Send("MAIL FROM:<alice@client.test>\r\n").ok());
+         (void)c.ReadReply();
+         TlsClose(c);
+       }},
+      {"injection_ignored_then_quit", sessions::InjectionIgnoredThenQuit,
+       [](Client& c) {
+         Ehlo(c);
+         Starttls(c);
+         Handshake(c);
+         ASSERT_TRUE(c.Send("EHLO client.test\r\n").ok());
+         ASSERT_TRUE(c.Send("QUIT\r\n").ok());
+         (void)c.ReadReply();
+         TlsClose(c);
+       }},
+      {"stale_auth_before_tls_ehlo_reply",
+       sessions::StaleAuthBeforeTlsEhloReply,
+       [](Client& c) {
+         Ehlo(c);
+         Starttls(c);
+         Handshake(c);
+         ASSERT_TRUE(
+             c.Send("EHLO client.test\r\nAUTH PLAIN AGFsaWNlAHNlY3JldA==\r\n")
+                 .ok());
+         ASSERT_TRUE(c.ReadReply().ok());
+         (void)c.ReadReply();
+         TlsClose(c);
+       }},
+      {"stale_auth_after_tls_ehlo_reply", sessions::StaleAuthAfterTlsEhloReply,
+       [](Client& c) {
+         Ehlo(c);
+         Starttls(c);
+         Handshake(c);
+         Ehlo(c);
+         AuthPlain(c);
+         TlsClose(c);
+       }},
+      {"always_auth_plain_after_injection",
+       sessions::AlwaysAuthPlainAfterInjection,
+       [](Client& c) {
+         Ehlo(c);
+         Starttls(c);
+         Handshake(c);
+         Ehlo(c);
+         AuthPlain(c);
+         TlsClose(c);
+       }},
+      {"unguessable_injected_mechanism", sessions::UnguessableInjectedMechanism,
+       [](Client& c) {
+         Ehlo(c);
+         Starttls(c);
+         Handshake(c);
+         Ehlo(c);
+         ASSERT_TRUE(c.Command("AUTH XGAUNTLET").ok());
+         TlsClose(c);
+       }},
+      {"starttls_inside_tls", sessions::StarttlsInsideTls,
+       [](Client& c) {
+         Ehlo(c);
+         Starttls(c);
+         Handshake(c);
+         Ehlo(c);
+         ASSERT_TRUE(c.Command("STARTTLS").ok());
+         TlsClose(c);
+       }},
   };
 }
 
@@ -351,25 +493,31 @@ TEST_P(ServerRecordsTest, BuilderMatchesTheRealServer) {
     ASSERT_NE(client, nullptr);
     rc.drive(*client);
   }
-  const fake::Transcript recorded = srv::WaitAndSnapshot(*server);
+  if (rc.second) {
+    std::unique_ptr<Client> client = srv::ConnectAndGreet(*server);
+    ASSERT_NE(client, nullptr);
+    rc.second(*client);
+  }
+  const fake::Transcript recorded = srv::WaitAndSnapshot(
+      *server, static_cast<int>(session.transcript.connections.size()));
   ASSERT_EQ(recorded.connections.size(), session.transcript.connections.size());
   for (std::size_t i = 0; i < recorded.connections.size(); ++i) {
     const fake::ConnectionTranscript& built = session.transcript.connections[i];
     // A builder session left open is a client the runner stopped later;
     // the driver closes instead, so how it closed is not compared.
     const bool compare_close = built.close != fake::CloseKind::kOpen;
-    EXPECT_EQ(absl::StrJoin(Structure(built, compare_close), "\n"),
-              absl::StrJoin(Structure(recorded.connections[i], compare_close),
-                            "\n"))
+    EXPECT_EQ(
+        absl::StrJoin(Structure(built, compare_close), "\n"),
+        absl::StrJoin(Structure(recorded.connections[i], compare_close), "\n"))
         << "connection " << i << " (left: built, right: recorded)";
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Sessions, ServerRecordsTest, ::testing::ValuesIn(RecordCases()),
-    [](const ::testing::TestParamInfo<RecordCase>& info) {
-      return info.param.name;
-    });
+INSTANTIATE_TEST_SUITE_P(Sessions, ServerRecordsTest,
+                         ::testing::ValuesIn(RecordCases()),
+                         [](const ::testing::TestParamInfo<RecordCase>& info) {
+                           return info.param.name;
+                         });
 
 }  // namespace
 }  // namespace gauntlet::verdict::testing
