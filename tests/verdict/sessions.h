@@ -160,6 +160,18 @@ inline Session Tls11Accepted() {
   return {b, TranscriptOf({c})};
 }
 
+// The transcript as ObserveWaiting expects it: the connection still open
+// when it was taken. Real runs never record that for a client the runner
+// stopped (its socket closes first; see the DISABLED_ tests in
+// verdict_test.cc), so only the verdict table uses this.
+inline fake::Transcript StillOpen(fake::Transcript t) {
+  for (fake::ConnectionTranscript& c : t.connections) {
+    c.close = fake::CloseKind::kOpen;
+    c.closed_us = -1;
+  }
+  return t;
+}
+
 // Injected EHLO tail after the 220, the EHLO inside TLS never answered;
 // the client sends AUTH at once.
 inline Session InjectionActedOn() {
@@ -193,19 +205,21 @@ inline Session InjectionHarmless() {
   return {b, TranscriptOf({c})};
 }
 
-// The EHLO inside TLS is withheld; the client waits (and is stopped at the
-// limit: the connection is still open when the transcript is taken).
+// The EHLO inside TLS is withheld; the client waits and is stopped at the
+// limit. Killing it closes its socket, which the server records before the
+// transcript is taken: FIN inside TLS without close_notify.
 inline Session WaitingForWithheldEhlo() {
   fake::ConnectionBehavior b;
   b.ignore_ehlo_in_tls = true;
   ConnBuilder c(0);
   c.Ehlo(PlainCaps()).Starttls().HandshakeDone().ServedChain("valid");
   c.Cmd("EHLO client.test").Withheld("EHLO");
+  c.Advance(4'000'000).Close(fake::CloseKind::kTlsTruncated);
   return {b, TranscriptOf({c})};
 }
 
 // strip/starttls-malformed-reply: a STARTTLS reply with no code; the client
-// waits for a real one.
+// waits for a real one until it is stopped (its socket then closes).
 inline Session OwedStarttlsReply() {
   fake::ConnectionBehavior b;
   b.starttls_reply = "Ready to start TLS\r\n";
@@ -222,6 +236,7 @@ inline Session OwedStarttlsReply() {
   reply.verb = "STARTTLS";
   reply.text = "Ready to start TLS";
   c.raw().events.push_back(reply);
+  c.Advance(4'000'000).Close(fake::CloseKind::kClientFin);
   return {b, TranscriptOf({c})};
 }
 
@@ -267,8 +282,8 @@ inline Session NoTransitionPlaintextEhlo() {
   return {b, TranscriptOf({c})};
 }
 
-// The handshake stalls after the ClientHello; the client waits forever
-// (still open when the transcript is taken).
+// The handshake stalls after the ClientHello; the client waits until it is
+// stopped (its socket then closes).
 inline Session StalledHandshake() {
   fake::ConnectionBehavior b;
   b.handshake_fault = fake::HandshakeFault::kStall;
@@ -277,6 +292,7 @@ inline Session StalledHandshake() {
   c.Fault(fake::TlsFault::kStall, fake::FaultPoint::kAfterClientHello);
   c.raw().tls.outcome = fake::HandshakeOutcome::kFaultInjected;
   c.raw().tls.failure = "injected: stalled after the ClientHello";
+  c.Advance(4'000'000).Close(fake::CloseKind::kClientFin);
   return {b, TranscriptOf({c})};
 }
 
