@@ -469,6 +469,23 @@ std::vector<RecordCase> RecordCases() {
          ASSERT_TRUE(c.Command("AUTH XGAUNTLET").ok());
          TlsClose(c);
        }},
+      {"control_handshake_refused", sessions::ControlHandshakeRefused,
+       [](Client& c) {
+         Ehlo(c);
+         Starttls(c);
+         // Trusts only a root that did not sign the server's chain.
+         absl::StatusOr<tls::TlsContext> context =
+             srv::ClientContext(srv::SharedPki()->UnknownRootPem());
+         ASSERT_TRUE(context.ok()) << context.status();
+         EXPECT_FALSE(c.StartTls(*context).ok());
+         c.Close();
+       }},
+      {"stripped_leak_then_stopped", sessions::StrippedLeakThenStopped,
+       [](Client& c) {
+         Ehlo(c);
+         AuthPlain(c);
+         c.Close();  // As the runner's kill does.
+       }},
       {"starttls_inside_tls", sessions::StarttlsInsideTls,
        [](Client& c) {
          Ehlo(c);

@@ -526,6 +526,30 @@ inline Session StarttlsInsideTls() {
   return {b, TranscriptOf({c})};
 }
 
+// A control: the client does not trust the server's root (a client
+// misconfigured with the wrong CA file) and refuses the handshake.
+inline Session ControlHandshakeRefused() {
+  ConnBuilder c(0);
+  c.Ehlo(PlainCaps()).Starttls().ClientHello().ServedChain("valid");
+  c.HandshakeFailed(fake::HandshakeOutcome::kFailed,
+                    "peer sent alert fatal unknown_ca(48) (encrypted) during "
+                    "the handshake");
+  c.raw().tls.alerts_received = {"fatal unknown_ca(48) (encrypted)"};
+  c.Close(fake::CloseKind::kClientFin);
+  return {{}, TranscriptOf({c})};
+}
+
+// Strip; the client sends AUTH PLAIN in plaintext and then hangs until it
+// is stopped (its socket then closes).
+inline Session StrippedLeakThenStopped() {
+  fake::ConnectionBehavior b;
+  b.capabilities = StrippedCaps();
+  ConnBuilder c(0);
+  c.Ehlo(StrippedCaps()).AuthPlain("alice", "secret");
+  c.Advance(4'000'000).Close(fake::CloseKind::kClientFin);
+  return {b, TranscriptOf({c})};
+}
+
 }  // namespace gauntlet::verdict::testing::sessions
 
 #endif  // GAUNTLET_TESTS_VERDICT_SESSIONS_H_

@@ -116,19 +116,13 @@ std::vector<Case> Cases() {
                    "", "", {}, ""});
   cases.push_back(
       {"control_handshake_failed_is_no_delivery",
-       [] {
-         ConnBuilder c(0);
-         c.Ehlo(kPlainCaps).Starttls().ClientHello();
-         c.HandshakeFailed(fake::HandshakeOutcome::kFailed,
-                           "unknown CA alert from client");
-         c.Close(fake::CloseKind::kClientFin);
-         return TranscriptOf({c});
-       },
+       [] { return sessions::ControlHandshakeRefused().transcript; },
        fake::ServerBehavior{}, Exited(35),
        Expect(Exp::kDeliverTls, Pol::kRequireTls, SKind::kControl),
        VerdictKind::kFail, {"no-delivery-over-tls"},
        {"did not deliver the message over TLS",
-        "the TLS handshake did not complete: unknown CA alert",
+        "the TLS handshake did not complete: peer sent alert fatal "
+        "unknown_ca(48)",
         "exited with status 35"},
        "CA file", "RFC 3207", {}, ""});
 
@@ -492,11 +486,7 @@ std::vector<Case> Cases() {
                    "handshake timeout", "", {}, ""});
   cases.push_back(
       {"hang_plus_leak_is_fail",
-       [] {
-         ConnBuilder c(0);
-         c.Ehlo(kStrippedCaps).AuthPlain("alice", "secret");
-         return TranscriptOf({c});
-       },
+       [] { return sessions::StrippedLeakThenStopped().transcript; },
        With([](fake::ConnectionBehavior& b) { b.capabilities = kStrippedCaps; }),
        TimedOut(), Expect(Exp::kStaySecure), VerdictKind::kFail,
        {"plaintext-auth", "hang"}, {"user=alice"}, "", "", {}, ""});
