@@ -112,7 +112,9 @@ class ConnBuilder {
   ConnBuilder& AuthPlain(const std::string& user, const std::string& password,
                          bool answer = true) {
     Cmd("AUTH PLAIN AGFsaWNlAHNlY3JldA==");
-    fake::SmtpEvent ev = Make(fake::SmtpEvent::Kind::kCredentials, "AUTH", "");
+    // The server's record names the mechanism and the user.
+    fake::SmtpEvent ev = Make(fake::SmtpEvent::Kind::kCredentials, "AUTH",
+                              "PLAIN user=" + user);
     ev.credentials = fake::Credentials{"PLAIN", user, password};
     c_.events.push_back(ev);
     if (answer) Reply("AUTH", "235 2.7.0 Authentication successful");
@@ -140,7 +142,8 @@ class ConnBuilder {
     return *this;
   }
   ConnBuilder& Message(const std::string& subject, uint64_t size) {
-    fake::SmtpEvent ev = Make(fake::SmtpEvent::Kind::kMessage, "DATA", "");
+    // The server's record holds the subject as its text.
+    fake::SmtpEvent ev = Make(fake::SmtpEvent::Kind::kMessage, "DATA", subject);
     ev.message_size = size;
     ev.message_subject = subject;
     c_.events.push_back(ev);
@@ -168,9 +171,13 @@ class ConnBuilder {
     channel_ = saved;
     c_.tls.client_hello = fake::ClientHelloFacts{
         "localhost", {"TLSv1.3", "TLSv1.2"}, {"TLS_AES_128_GCM_SHA256"}};
-    // What a default server records when the handshake begins.
-    c_.tls.server_versions = {fake::TlsVersion::kTls12, fake::TlsVersion::kTls13};
-    c_.tls.server_ciphers = fake::CipherSet::kModern;
+    // What a default server records when the handshake begins (unless
+    // ServerAllows said otherwise).
+    if (c_.tls.server_versions.empty()) {
+      c_.tls.server_versions = {fake::TlsVersion::kTls12,
+                                fake::TlsVersion::kTls13};
+      c_.tls.server_ciphers = fake::CipherSet::kModern;
+    }
     t_ += 1000;
     return *this;
   }
@@ -194,6 +201,38 @@ class ConnBuilder {
     c_.tls.outcome = outcome;
     c_.tls.failure = failure;
     return SetPhase(Phase::kAfterTlsFailure, Channel::kPlaintext);
+  }
+  // The chain the server served (recorded when it set up its side of the
+  // handshake), as the test PKI describes the profile.
+  ConnBuilder& ServedChain(const std::string& profile,
+                           std::vector<fake::CertFlaw> flaws = {},
+                           std::vector<std::string> names = {"localhost"},
+                           const std::string& key_type = "ecdsa-p256",
+                           int key_bits = 256,
+                           const std::string& signature = "sha256") {
+    fake::ServedCertificate cert;
+    cert.profile = profile;
+    cert.flaws = std::move(flaws);
+    cert.names = std::move(names);
+    cert.key_type = key_type;
+    cert.key_bits = key_bits;
+    cert.signature = signature;
+    cert.t_us = t_;
+    c_.tls.certificate = cert;
+    return *this;
+  }
+  // What the server allowed (recorded when the handshake began).
+  ConnBuilder& ServerAllows(std::vector<fake::TlsVersion> versions,
+                            fake::CipherSet ciphers = fake::CipherSet::kModern) {
+    c_.tls.server_versions = std::move(versions);
+    c_.tls.server_ciphers = ciphers;
+    return *this;
+  }
+  // A fault the server injected into the handshake.
+  ConnBuilder& Fault(fake::TlsFault kind, fake::FaultPoint where,
+                     const std::string& detail = "") {
+    c_.tls.fault = fake::InjectedFault{kind, where, t_, detail};
+    return *this;
   }
   ConnBuilder& Close(fake::CloseKind kind) {
     c_.close = kind;
