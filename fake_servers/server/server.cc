@@ -296,6 +296,8 @@ Transcript FakeSmtpServer::Snapshot() const {
   return impl_->recorder().Snapshot();
 }
 
+int64_t FakeSmtpServer::NowUs() const { return impl_->recorder().NowUs(); }
+
 int FakeSmtpServer::connection_count() const {
   return impl_->recorder().connection_count();
 }

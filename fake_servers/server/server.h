@@ -77,6 +77,10 @@ class FakeSmtpServer {
 
   // A copy of everything recorded so far.
   Transcript Snapshot() const;
+  // The transcript's clock now (µs since the server started): for stamping
+  // a fact of the run the server cannot see itself, such as the moment the
+  // runner stopped the client.
+  int64_t NowUs() const;
   // Connections accepted so far (including those over max_connections).
   int connection_count() const;
   // Blocks until at least `at_least` connections were accepted and all of

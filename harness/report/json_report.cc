@@ -255,6 +255,7 @@ json ResultJson(const ScenarioResult& r) {
       {"exit_code", OptInt(r.client.exit_code)},
       {"signal", OptInt(r.client.signal)},
       {"timed_out", r.client.timed_out},
+      {"stopped_us", r.client.stopped_us},
       {"unsupported", r.client.unsupported},
       {"duration_ms", Ms(r.client.duration_us)},
       {"stdout", SanitizeText(r.client_stdout, /*keep_newlines=*/true)},

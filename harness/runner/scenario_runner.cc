@@ -420,6 +420,9 @@ report::ScenarioResult ScenarioRunner::RunScenario(
   run.timeout = timeout;
   run.output_cap = kClientOutputCap;
   run.cancel = options_.cancel;
+  // The client's start on the transcript's clock: the stop at the limit
+  // comes `timeout` after it (verdict: a close after the stop is the stop's).
+  const int64_t client_start_us = (*server)->NowUs();
   absl::StatusOr<RunResult> ran = RunProcess(run);
   // Every process of the client is dead and reaped by now.
   ReleaseClientTmp(*client_tmp);
@@ -442,6 +445,9 @@ report::ScenarioResult ScenarioRunner::RunScenario(
   (*server)->Stop();
 
   r.client = ToClientRun(*ran, timeout);
+  if (ran->timed_out) {
+    r.client.stopped_us = client_start_us + r.client.timeout_us;
+  }
   r.client_stdout = ran->out.data;
   r.client_stderr = ran->err.data;
   if (ran->supervisor_lost) {

@@ -187,13 +187,19 @@ void AddCapabilityTokens(const smtp::EhloCapabilities& caps,
 
 // Time the server recorded its first reply after event `index` answering
 // `verb` (or, if none is labelled so, its first reply of any kind, which is
-// never later); -1 if it never replied.
+// never later); -1 if it never replied, or recorded the reply as withheld.
 int64_t ReplyTimeAfter(const std::vector<fake::SmtpEvent>& events,
                        std::size_t index, std::string_view verb) {
   int64_t any = -1;
   const std::size_t end = std::min(events.size(), index + 1 + kMaxReplyScan);
   for (std::size_t k = index + 1; k < end; ++k) {
     const fake::SmtpEvent& ev = events[k];
+    // The server recorded that it will never answer this command: a later
+    // reply belongs to a later command.
+    if (ev.kind == Kind::kReplyWithheld && any < 0 &&
+        absl::EqualsIgnoreCase(ToAbsl(ev.verb), ToAbsl(verb))) {
+      return -1;
+    }
     if (ev.kind != Kind::kReply) continue;
     if (absl::EqualsIgnoreCase(ToAbsl(ev.verb), ToAbsl(verb))) {
       return any >= 0 ? std::min(any, ev.t_us) : ev.t_us;
@@ -296,13 +302,19 @@ std::vector<Refusal> RefusalsFor(const fake::TlsFacts& tls) {
 }
 
 void ObserveConnection(const fake::ConnectionTranscript& conn,
-                       const passes::PriorStarttls& prior, Observations& obs) {
+                       const passes::PriorStarttls& prior, int64_t stopped_us,
+                       Observations& obs) {
   ConnectionFacts facts;
   facts.index = conn.index;
   facts.accepted_us = conn.accepted_us;
   facts.closed_us = conn.closed_us;
   facts.close = conn.close;
-  facts.client_closed = IsClientClose(conn.close);
+  // A client stopped at the limit dies with its sockets, and the server
+  // records that close after the stop: the client was still connected,
+  // waiting or hanging, not leaving.
+  facts.closed_by_stop = IsClientClose(conn.close) && stopped_us >= 0 &&
+                         conn.closed_us >= stopped_us;
+  facts.client_closed = IsClientClose(conn.close) && !facts.closed_by_stop;
   passes::ConnectionScan scan(conn);
   scan.arrival = passes::ArrivalTimes(conn);
   passes::ObserveReplies(scan, facts);
@@ -437,6 +449,18 @@ void ObserveStarttls(const ConnectionScan& scan, ConnectionFacts& facts) {
         ev.t_us = chunk.t_us;
         ev.excerpt = Excerpt(chunk.bytes);
         break;
+      }
+    }
+    // The server reads the bytes that told it the handshake is not TLS as
+    // the start of its linger (phase after-tls-failure): the client's first
+    // line there is what it sent instead of a ClientHello.
+    for (std::size_t j = 0; ev.excerpt.empty() && j < conn.events.size();
+         ++j) {
+      const fake::SmtpEvent& line = conn.events[j];
+      if (IsClientLineKind(line.kind) &&
+          line.phase == SessionPhase::kAfterTlsFailure) {
+        ev.t_us = scan.arrival[j];
+        ev.excerpt = Excerpt(line.text);
       }
     }
     facts.plaintext_instead_of_handshake = ev;
@@ -906,7 +930,7 @@ Observations ObserveRun(const fake::Transcript& transcript,
 
   passes::PriorStarttls prior;
   for (const fake::ConnectionTranscript* conn : conns) {
-    ObserveConnection(*conn, prior, obs);
+    ObserveConnection(*conn, prior, run.timed_out ? run.stopped_us : -1, obs);
     if (obs.connections.back().starttls_sent) {
       obs.starttls_attempted = true;
       prior.connection = conn->index;

@@ -72,6 +72,11 @@ struct ClientRun {
   int64_t duration_us = 0;
   // The timeout that applied, for the hang message; 0 if unknown.
   int64_t timeout_us = 0;
+  // When the runner stopped it at the limit, on the server's clock (the
+  // transcript's t_us); -1 when it was not stopped. A connection the client
+  // closes at or after this moment was closed by the stop (its sockets died
+  // with it), not by the client giving up.
+  int64_t stopped_us = -1;
   // Raw stderr (ObserveRun keeps a bounded printable tail).
   std::string stderr_text;
 };
@@ -215,8 +220,12 @@ struct ConnectionFacts {
   int64_t accepted_us = 0;
   int64_t closed_us = -1;
   fake::CloseKind close = fake::CloseKind::kOpen;
-  // The client ended the connection (FIN, RST, close_notify, truncation).
+  // The client ended the connection (FIN, RST, close_notify, truncation)
+  // on its own, before the runner stopped it.
   bool client_closed = false;
+  // The client's side closed only because the runner stopped the client at
+  // the limit (ClientRun::stopped_us): it was still connected then.
+  bool closed_by_stop = false;
 
   // --- Before TLS ----------------------------------------------------------
   // A plaintext EHLO reply advertised STARTTLS (whole keyword).
