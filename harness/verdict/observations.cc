@@ -645,11 +645,18 @@ void ObserveClientLines(const ConnectionScan& scan, const PriorStarttls& prior,
         continue;
       }
       if (line.in_tls && scan.plain_caps.count(cap.token)) {
-        // Stale only with proof: no EHLO reply inside TLS had been written
-        // when the line arrived (or never was), so the plaintext list is
-        // the only one the client can have used.
+        // Stale only with proof. By order: no EHLO reply inside TLS had been
+        // written when the line arrived (or never was), so the plaintext
+        // list is the only one the client can have used. By value: a MAIL
+        // or RCPT parameter, or BDAT, of a service extension that only the
+        // plaintext list offered -- each extension's RFC lets a client use
+        // it only when the current session's EHLO offered it (RFC 1870 §6,
+        // RFC 6152 §3, RFC 3030 §2, RFC 6531 §3.4), so it was chosen from the
+        // attacker's list. An AUTH mechanism is no such proof: a client may
+        // be configured to use one whatever is offered.
         const bool proven = scan.tls_ehlo_reply_t_us < 0 ||
-                            scan.arrival[j] < scan.tls_ehlo_reply_t_us;
+                            scan.arrival[j] < scan.tls_ehlo_reply_t_us ||
+                            !cap.is_auth;
         if (proven) {
           obs.stale_capabilities.push_back({line, cap.name});
         } else {

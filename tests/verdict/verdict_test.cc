@@ -396,6 +396,25 @@ std::vector<Case> Cases() {
        VerdictKind::kFail, {"proceeded-without-reply", "stale-capabilities"},
        {"before the server had answered its EHLO"},
        "", "", {}, ""});
+  // A MAIL parameter of an extension that only the plaintext list offered
+  // (BODY=8BITMIME, RFC 6152 §3), sent after the in-TLS EHLO reply that did
+  // not offer it: no configuration makes a conformant client send it, so it
+  // was chosen from the attacker's list -- proof by value.
+  cases.push_back(
+      {"stale_mail_parameter_after_tls_ehlo_reply_fails",
+       [] {
+         ConnBuilder c(0);
+         c.Ehlo({"8BITMIME", "AUTH PLAIN", "STARTTLS"})
+             .Starttls()
+             .HandshakeDone()
+             .ServedChain("valid");
+         c.Ehlo({"AUTH LOGIN"}).Cmd("MAIL FROM:<alice@client.test> BODY=8BITMIME");
+         c.Close(fake::CloseKind::kClientTlsClose);
+         return TranscriptOf({c});
+       },
+       fake::ServerBehavior{}, Exited(0), Expect(Exp::kStaySecure),
+       VerdictKind::kFail, {"stale-capabilities"}, {"8BITMIME"}, "", "", {},
+       ""});
   // The disagreement class the issue names: a client configured to always
   // send AUTH PLAIN waits for the real EHLO reply inside TLS; injected bytes
   // had offered PLAIN. Nothing proves it read them: a note.
