@@ -187,13 +187,19 @@ void AddCapabilityTokens(const smtp::EhloCapabilities& caps,
 
 // Time the server recorded its first reply after event `index` answering
 // `verb` (or, if none is labelled so, its first reply of any kind, which is
-// never later); -1 if it never replied.
+// never later); -1 if it never replied, or recorded the reply as withheld.
 int64_t ReplyTimeAfter(const std::vector<fake::SmtpEvent>& events,
                        std::size_t index, std::string_view verb) {
   int64_t any = -1;
   const std::size_t end = std::min(events.size(), index + 1 + kMaxReplyScan);
   for (std::size_t k = index + 1; k < end; ++k) {
     const fake::SmtpEvent& ev = events[k];
+    // The server recorded that it will never answer this command: a later
+    // reply belongs to a later command.
+    if (ev.kind == Kind::kReplyWithheld && any < 0 &&
+        absl::EqualsIgnoreCase(ToAbsl(ev.verb), ToAbsl(verb))) {
+      return -1;
+    }
     if (ev.kind != Kind::kReply) continue;
     if (absl::EqualsIgnoreCase(ToAbsl(ev.verb), ToAbsl(verb))) {
       return any >= 0 ? std::min(any, ev.t_us) : ev.t_us;
@@ -443,6 +449,18 @@ void ObserveStarttls(const ConnectionScan& scan, ConnectionFacts& facts) {
         break;
       }
     }
+    // The server reads the bytes that told it the handshake is not TLS as
+    // the start of its linger (phase after-tls-failure): the client's first
+    // line there is what it sent instead of a ClientHello.
+    for (std::size_t j = 0; ev.excerpt.empty() && j < conn.events.size();
+         ++j) {
+      const fake::SmtpEvent& line = conn.events[j];
+      if (IsClientLineKind(line.kind) &&
+          line.phase == SessionPhase::kAfterTlsFailure) {
+        ev.t_us = scan.arrival[j];
+        ev.excerpt = Excerpt(line.text);
+      }
+    }
     facts.plaintext_instead_of_handshake = ev;
   }
   for (const fake::TlsRecordInPlaintext& seen : conn.tls_records_in_plaintext) {
@@ -625,11 +643,18 @@ void ObserveClientLines(const ConnectionScan& scan, const PriorStarttls& prior,
         continue;
       }
       if (line.in_tls && scan.plain_caps.count(cap.token)) {
-        // Stale only with proof: no EHLO reply inside TLS had been written
-        // when the line arrived (or never was), so the plaintext list is
-        // the only one the client can have used.
+        // Stale only with proof. By order: no EHLO reply inside TLS had been
+        // written when the line arrived (or never was), so the plaintext
+        // list is the only one the client can have used. By value: a MAIL
+        // or RCPT parameter, or BDAT, of a service extension that only the
+        // plaintext list offered -- each extension's RFC lets a client use
+        // it only when the current session's EHLO offered it (RFC 1870 §6,
+        // RFC 6152 §3, RFC 3030 §2, RFC 6531 §3.4), so it was chosen from the
+        // attacker's list. An AUTH mechanism is no such proof: a client may
+        // be configured to use one whatever is offered.
         const bool proven = scan.tls_ehlo_reply_t_us < 0 ||
-                            scan.arrival[j] < scan.tls_ehlo_reply_t_us;
+                            scan.arrival[j] < scan.tls_ehlo_reply_t_us ||
+                            !cap.is_auth;
         if (proven) {
           obs.stale_capabilities.push_back({line, cap.name});
         } else {

@@ -524,23 +524,39 @@ TEST(ClientLinesPass, CapabilityUsesAreClassifiedByTheirProof) {
   c.Cmd("AUTH XGAUNTLET");                  // Only injected, unguessable.
   c.Cmd("AUTH PLAIN");                      // Only injected, standard.
   c.Cmd("MAIL FROM:<a@b.test> SMTPUTF8");   // Only plaintext, after the
-                                            // in-TLS reply: a note.
+                                            // in-TLS reply: a parameter no
+                                            // client sends unoffered, stale.
+  c.Cmd("AUTH LOGIN");                      // Offered nowhere.
   c.Cmd("MAIL FROM:<a@b.test> XFOO=1");     // Offered nowhere.
   c.Cmd("MAIL FROM:<a@b.test> BODY=7BIT");  // Needs no extension.
   const Ran r = RunPasses(c.Build(), 4);
-  ASSERT_EQ(r.obs.stale_capabilities.size(), 1u);
+  ASSERT_EQ(r.obs.stale_capabilities.size(), 2u);
   EXPECT_EQ(r.obs.stale_capabilities[0].capability, "CHUNKING (BDAT)");
+  EXPECT_EQ(r.obs.stale_capabilities[1].capability, "SMTPUTF8");
   ASSERT_EQ(r.obs.injected_capabilities.size(), 1u);
   EXPECT_EQ(r.obs.injected_capabilities[0].capability, "AUTH XGAUNTLET");
   ASSERT_EQ(r.obs.unoffered_capabilities.size(), 3u);
   EXPECT_EQ(r.obs.unoffered_capabilities[0].use.capability, "AUTH PLAIN");
   EXPECT_EQ(r.obs.unoffered_capabilities[0].offered_in,
             OfferedIn::kInjectedBytes);
-  EXPECT_EQ(r.obs.unoffered_capabilities[1].use.capability, "SMTPUTF8");
-  EXPECT_EQ(r.obs.unoffered_capabilities[1].offered_in,
-            OfferedIn::kPlaintextEhlo);
+  EXPECT_EQ(r.obs.unoffered_capabilities[1].use.capability, "AUTH LOGIN");
+  EXPECT_EQ(r.obs.unoffered_capabilities[1].offered_in, OfferedIn::kNowhere);
   EXPECT_EQ(r.obs.unoffered_capabilities[2].use.capability, "XFOO");
   EXPECT_EQ(r.obs.unoffered_capabilities[2].offered_in, OfferedIn::kNowhere);
+}
+
+// An AUTH mechanism offered only in plaintext and used after the in-TLS EHLO
+// reply is no proof (a client may be configured to always use it): a note.
+TEST(ClientLinesPass, StaleAuthMechanismAfterTheTlsReplyIsANote) {
+  ConnBuilder c(0);
+  c.Ehlo({"STARTTLS", "AUTH PLAIN"}).Starttls().HandshakeDone();
+  c.Ehlo({"AUTH LOGIN"});
+  c.Cmd("AUTH PLAIN");
+  const Ran r = RunPasses(c.Build(), 4);
+  EXPECT_THAT(r.obs.stale_capabilities, IsEmpty());
+  ASSERT_EQ(r.obs.unoffered_capabilities.size(), 1u);
+  EXPECT_EQ(r.obs.unoffered_capabilities[0].offered_in,
+            OfferedIn::kPlaintextEhlo);
 }
 
 // BDAT uses CHUNKING whatever its size; a size that does not fit 64 bits is

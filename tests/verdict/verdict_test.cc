@@ -65,6 +65,23 @@ ClientRun TimedOut() {
   return run;
 }
 
+// Stopped at the limit `before_close_us` before the session's last close was
+// recorded: a real run records the dead client's close a few ms after the
+// stop (13 ms in a real run of proto/ehlo-in-tls-unanswered). The server's
+// clock starts before the client, so the stop comes no earlier than
+// timeout_us on it.
+ClientRun StoppedBeforeClose(const fake::Transcript& t,
+                             int64_t before_close_us = 13'000) {
+  ClientRun run = TimedOut();
+  int64_t last_close = 0;
+  for (const fake::ConnectionTranscript& c : t.connections) {
+    last_close = std::max(last_close, c.closed_us);
+  }
+  run.timeout_us = last_close - before_close_us;
+  run.duration_us = run.timeout_us;
+  return run;
+}
+
 JudgeInput Expect(Exp e, Pol p = Pol::kRequireTls, SKind k = SKind::kAttack) {
   JudgeInput in;
   in.expectation = e;
@@ -382,6 +399,25 @@ std::vector<Case> Cases() {
        VerdictKind::kFail, {"proceeded-without-reply", "stale-capabilities"},
        {"before the server had answered its EHLO"},
        "", "", {}, ""});
+  // A MAIL parameter of an extension that only the plaintext list offered
+  // (BODY=8BITMIME, RFC 6152 §3), sent after the in-TLS EHLO reply that did
+  // not offer it: no configuration makes a conformant client send it, so it
+  // was chosen from the attacker's list -- proof by value.
+  cases.push_back(
+      {"stale_mail_parameter_after_tls_ehlo_reply_fails",
+       [] {
+         ConnBuilder c(0);
+         c.Ehlo({"8BITMIME", "AUTH PLAIN", "STARTTLS"})
+             .Starttls()
+             .HandshakeDone()
+             .ServedChain("valid");
+         c.Ehlo({"AUTH LOGIN"}).Cmd("MAIL FROM:<alice@client.test> BODY=8BITMIME");
+         c.Close(fake::CloseKind::kClientTlsClose);
+         return TranscriptOf({c});
+       },
+       fake::ServerBehavior{}, Exited(0), Expect(Exp::kStaySecure),
+       VerdictKind::kFail, {"stale-capabilities"}, {"8BITMIME"}, "", "", {},
+       ""});
   // The disagreement class the issue names: a client configured to always
   // send AUTH PLAIN waits for the real EHLO reply inside TLS; injected bytes
   // had offered PLAIN. Nothing proves it read them: a note.
@@ -436,7 +472,7 @@ std::vector<Case> Cases() {
   // --- Waiting is not hanging ------------------------------------------------
   cases.push_back(
       {"waiting_for_withheld_reply_is_gave_up_late",
-       // Open: see DISABLED_WaitingKilledAtTheLimitIsGaveUpLate.
+       // Still open: as if the transcript were taken before the stop.
        [] {
          return sessions::StillOpen(
              sessions::WaitingForWithheldEhlo().transcript);
@@ -591,12 +627,8 @@ INSTANTIATE_TEST_SUITE_P(
 // The real server records plaintext sent after its 220 (instead of a
 // ClientHello) in phase after-tls-failure, once it has found the handshake
 // not TLS (server_records_test.cc, plaintext_after_220), never in phase
-// handshake. ObserveStarttls looks for the evidence only in phase handshake,
-// so on a real recording the sentence quotes nothing: 'sent "" in plaintext
-// after the 220 reply to STARTTLS ...'. Disabled until observations.cc
-// takes the evidence from the first client line after the handshake was
-// found not TLS (the verdict and rule are right already, see the table).
-TEST(VerdictSentenceTest, DISABLED_PlaintextAfter220QuotesTheLine) {
+// handshake; the sentence must still quote the line.
+TEST(VerdictSentenceTest, PlaintextAfter220QuotesTheLine) {
   const Verdict v =
       Judge(ObserveRun(sessions::PlaintextAfter220().transcript, Exited(1)),
             Expect(Exp::kUnrestricted, Pol::kOpportunistic));
@@ -607,12 +639,9 @@ TEST(VerdictSentenceTest, DISABLED_PlaintextAfter220QuotesTheLine) {
 
 // The real server answers the MAIL a client sends after its withheld EHLO
 // (server_records_test.cc, proceeded_without_reply). ReplyTimeAfter
-// (observations.cc) takes the first reply of any kind when none answers
-// EHLO, so the sentence claims "the reply came 1.0 ms later" for a reply
-// the server recorded as withheld (kReplyWithheld). Disabled until
-// ReplyTimeAfter treats a withheld reply as never sent (the verdict and
-// rule are right already, see the table).
-TEST(VerdictSentenceTest, DISABLED_EhloWithheldIsNeverAnswered) {
+// must not take the MAIL's reply for the EHLO's: the server recorded the
+// EHLO's as withheld (kReplyWithheld), so it was never answered.
+TEST(VerdictSentenceTest, EhloWithheldIsNeverAnswered) {
   const Verdict v = Judge(
       ObserveRun(sessions::ProceededWithoutReply().transcript, Exited(0)),
       Expect(Exp::kStaySecure));
@@ -623,39 +652,46 @@ TEST(VerdictSentenceTest, DISABLED_EhloWithheldIsNeverAnswered) {
 }
 
 // A client the runner stops at the limit dies, and the kernel closes its
-// socket: the server records FIN (tls-truncated inside TLS) before the
-// transcript is taken (server_records_test.cc; a real run of
-// proto/ehlo-in-tls-unanswered with gauntlet-client --flaw no-timeout and
-// --timeout 4s records close=tls-truncated 13 ms after the kill).
-// ObserveWaiting requires that the client never closed, so on every real
-// run a patient client gets `hang` at the scenario's severity (high), not
-// `gave-up-late`, and a stalled handshake gets the generic hang sentence.
-// Disabled until observations.cc tells a close caused by the stop (the run
-// timed out and the close came after the client's last line, with nothing
-// answered in between) from a client that gave up on its own.
-TEST(VerdictWaitingTest, DISABLED_WaitingKilledAtTheLimitIsGaveUpLate) {
-  const Verdict v = Judge(
-      ObserveRun(sessions::WaitingForWithheldEhlo().transcript, TimedOut()),
-      Expect(Exp::kStaySecure));
+// socket: the server records FIN (tls-truncated inside TLS) after the stop
+// (server_records_test.cc; a real run of proto/ehlo-in-tls-unanswered with
+// gauntlet-client --flaw no-timeout and --timeout 4s records
+// close=tls-truncated 13 ms after the kill). A close at or after the limit
+// on the server's clock may be the stop's, so the patient client gets
+// gave-up-late, not hang.
+TEST(VerdictWaitingTest, WaitingKilledAtTheLimitIsGaveUpLate) {
+  const sessions::Session s = sessions::WaitingForWithheldEhlo();
+  const Verdict v = Judge(ObserveRun(s.transcript, StoppedBeforeClose(s.transcript)),
+                          Expect(Exp::kStaySecure));
   EXPECT_EQ(v.verdict, VerdictKind::kTimeout);
   ASSERT_EQ(v.violations.size(), 1u);
   EXPECT_EQ(v.violations[0].rule, "gave-up-late");
 }
-TEST(VerdictWaitingTest, DISABLED_OwedReplyKilledAtTheLimitIsGaveUpLate) {
-  const Verdict v = Judge(
-      ObserveRun(sessions::OwedStarttlsReply().transcript, TimedOut()),
-      Expect(Exp::kStaySecure));
+TEST(VerdictWaitingTest, OwedReplyKilledAtTheLimitIsGaveUpLate) {
+  const sessions::Session s = sessions::OwedStarttlsReply();
+  const Verdict v = Judge(ObserveRun(s.transcript, StoppedBeforeClose(s.transcript)),
+                          Expect(Exp::kStaySecure));
   ASSERT_EQ(v.violations.size(), 1u);
   EXPECT_EQ(v.violations[0].rule, "gave-up-late");
 }
-TEST(VerdictWaitingTest, DISABLED_StalledHandshakeKilledAtTheLimitNamesTheStall) {
-  const Verdict v = Judge(
-      ObserveRun(sessions::StalledHandshake().transcript, TimedOut()),
-      Expect(Exp::kStaySecure));
+TEST(VerdictWaitingTest, StalledHandshakeKilledAtTheLimitNamesTheStall) {
+  const sessions::Session s = sessions::StalledHandshake();
+  const Verdict v = Judge(ObserveRun(s.transcript, StoppedBeforeClose(s.transcript)),
+                          Expect(Exp::kStaySecure));
   ASSERT_EQ(v.violations.size(), 1u);
   EXPECT_EQ(v.violations[0].rule, "hang");
   EXPECT_THAT(v.violations[0].sentence,
               HasSubstr("waited forever on a stalled handshake"));
+}
+// The other way round: a client that closed its connection on its own a
+// second before the stop was no longer waiting for anything; that it then
+// ran on until the limit is a hang.
+TEST(VerdictWaitingTest, ClosedBeforeTheStopAndStillRunningIsHang) {
+  const sessions::Session s = sessions::WaitingForWithheldEhlo();
+  const Verdict v = Judge(
+      ObserveRun(s.transcript, StoppedBeforeClose(s.transcript, -1'000'000)),
+      Expect(Exp::kStaySecure));
+  ASSERT_EQ(v.violations.size(), 1u);
+  EXPECT_EQ(v.violations[0].rule, "hang");
 }
 
 // Flakiness is a bug: the same inputs give the same verdict, and the order
