@@ -40,6 +40,21 @@ Invocation RunGauntlet(const std::vector<std::string>& args,
   return inv;
 }
 
+std::string ReferenceClientTemplate(const std::string& extra,
+                                    int client_timeout_s) {
+  std::string path;
+  for (char c : std::string(GAUNTLET_BIN)) {
+    path += c;
+    if (c == '{' || c == '}') path += c;
+  }
+  return runner::ShellQuote(path) +
+         " client --host {addr} --port {port} --server-name {host}"
+         " --ca-file {ca_file} --from {from} --to {to} --user {user}"
+         " --password {password} --message-file {message_file}"
+         " --policy {policy} --timeout " + std::to_string(client_timeout_s) +
+         (extra.empty() ? "" : " " + extra);
+}
+
 std::string CurlTemplate(bool require_tls) {
   return std::string("curl --silent --show-error ") +
          (require_tls ? "--ssl-reqd" : "--ssl") +

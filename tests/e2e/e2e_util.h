@@ -32,6 +32,12 @@ Invocation RunGauntlet(const std::vector<std::string>& args,
 // tests use) and --resolve so it connects to {addr} while verifying {host}.
 std::string CurlTemplate(bool require_tls);
 
+// The reference client (gauntlet client) as a --client template: braces in
+// the binary's path doubled so they do not read as placeholders, `extra`
+// flags (e.g. "--flaw no-verify") and its own per-reply timeout in seconds.
+std::string ReferenceClientTemplate(const std::string& extra = "",
+                                    int client_timeout_s = 2);
+
 // The --client template for tests/e2e/clients/smtplib_client.py.
 std::string SmtplibTemplate(bool verified);
 

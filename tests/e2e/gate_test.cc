@@ -37,24 +37,6 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-// The reference client as a --client template (braces in the path doubled
-// so they do not read as placeholders), with `extra` flags (e.g. a --flaw)
-// and its own per-reply timeout in seconds.
-std::string ReferenceClient(const std::string& extra = "",
-                            int client_timeout_s = 2) {
-  std::string path;
-  for (char c : std::string(GAUNTLET_BIN)) {
-    path += c;
-    if (c == '{' || c == '}') path += c;
-  }
-  return runner::ShellQuote(path) +
-         " client --host {addr} --port {port} --server-name {host}"
-         " --ca-file {ca_file} --from {from} --to {to} --user {user}"
-         " --password {password} --message-file {message_file}"
-         " --policy {policy} --timeout " + std::to_string(client_timeout_s) +
-         (extra.empty() ? "" : " " + extra);
-}
-
 std::vector<std::string> Args(std::vector<std::string> base,
                               const std::vector<std::string>& more) {
   base.insert(base.end(), more.begin(), more.end());
@@ -130,7 +112,7 @@ TEST(Gate, FailOnLetsALowFailureThroughButStillListsIt) {
   const std::vector<std::string> run = {
       "run",
       "--client",
-      ReferenceClient("--flaw no-hostname-check"),
+      ReferenceClientTemplate("--flaw no-hostname-check"),
       "--filter",
       "control/good-tls13-ecdsa",
       "--filter",
@@ -167,7 +149,7 @@ TEST(Gate, WaitingForAWithheldReplyIsALowFindingNotAHighFailure) {
   const std::vector<std::string> run = {
       "run",
       "--client",
-      ReferenceClient("", /*client_timeout_s=*/30),
+      ReferenceClientTemplate("", /*client_timeout_s=*/30),
       "--filter",
       "control/good-tls13-ecdsa",
       "--filter",
@@ -262,7 +244,7 @@ TEST(Gate, BaselineSaysKnownNewAndFixedAndWriteBaselineExits0) {
       "--filter",  "cert/wrong-host",
       "-j",        "2",
       "--timeout", "20s"};
-  const std::string flawed = ReferenceClient("--flaw no-hostname-check");
+  const std::string flawed = ReferenceClientTemplate("--flaw no-hostname-check");
   // Writing the baseline of a client with two failures: the file is the
   // point, so exit 0.
   Invocation write =
@@ -300,7 +282,7 @@ TEST(Gate, BaselineSaysKnownNewAndFixedAndWriteBaselineExits0) {
 
   // The secure client: both fixed, which differs from the baseline.
   Invocation fixed =
-      RunGauntlet(Args(Args({"run", "--client", ReferenceClient()}, selection),
+      RunGauntlet(Args(Args({"run", "--client", ReferenceClientTemplate()}, selection),
                        {"--baseline", dir.File("b.json")}));
   EXPECT_EQ(fixed.exit_code, 1) << fixed.out << fixed.err;
   EXPECT_THAT(fixed.out, HasSubstr("0 failed (0 known, 0 new), 2 fixed since "
@@ -392,7 +374,7 @@ TEST(Gate, ResultsAreStreamedAsTheyFinish) {
 TEST(Gate, QuietHidesPassesAndTheRecapListsFailures) {
   TempDir dir;
   Invocation r = RunGauntlet(
-      {"run", "-q", "--client", ReferenceClient("--flaw no-hostname-check"),
+      {"run", "-q", "--client", ReferenceClientTemplate("--flaw no-hostname-check"),
        "--filter", "control/good-tls13-ecdsa", "--filter",
        "cert/common-name-only", "--filter", "cert/expired", "-j", "2",
        "--timeout", "20s", "--report-dir", dir.File("reports"), "--junit",

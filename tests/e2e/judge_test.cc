@@ -24,20 +24,6 @@ namespace {
 
 using ::testing::HasSubstr;
 
-std::string ReferenceClient(const std::string& extra = "") {
-  std::string path;
-  for (char c : std::string(GAUNTLET_BIN)) {
-    path += c;
-    if (c == '{' || c == '}') path += c;
-  }
-  return runner::ShellQuote(path) +
-         " client --host {addr} --port {port} --server-name {host}"
-         " --ca-file {ca_file} --from {from} --to {to} --user {user}"
-         " --password {password} --message-file {message_file}"
-         " --policy {policy} --timeout 2" +
-         (extra.empty() ? "" : " " + extra);
-}
-
 std::vector<std::string> NoteRules(const nlohmann::json& result) {
   std::vector<std::string> rules;
   for (const nlohmann::json& n : result["notes"]) {
@@ -111,7 +97,7 @@ nlohmann::json RunThenJudge(const std::vector<std::string>& run_args,
 
 TEST(Judge, ReproducesTheWholeCatalogWithTheReferenceClient) {
   const nlohmann::json report = RunThenJudge(
-      {"run", "--client", ReferenceClient(), "-j", "2", "--timeout", "5s"});
+      {"run", "--client", ReferenceClientTemplate(), "-j", "2", "--timeout", "5s"});
   // Every scenario of the catalog ran (list --json counts them).
   const Invocation list = RunGauntlet({"list", "--json"});
   const nlohmann::json listed =
@@ -125,7 +111,7 @@ TEST(Judge, ReproducesTheWholeCatalogWithTheReferenceClient) {
 
 TEST(Judge, ReproducesFailuresOfAFlawedReferenceClient) {
   RunThenJudge({"run", "--client",
-                ReferenceClient("--flaw no-verify --flaw fallback-on-strip"),
+                ReferenceClientTemplate("--flaw no-verify --flaw fallback-on-strip"),
                 "--filter", "control/*", "--filter", "cert/*", "--filter",
                 "strip/*", "-j", "2", "--timeout", "5s"},
                /*want_failures_at_least=*/2);
