@@ -68,21 +68,7 @@ bool SegmentExists(int id) {
 }
 
 std::vector<std::string> ClientArgs(int port) {
-  return {PLANTED_CLIENT_AFL,
-          "--host",
-          "localhost",
-          "--addr",
-          "127.0.0.1",
-          "--port",
-          std::to_string(port),
-          "--ca-file",
-          "/nonexistent-ca.pem",
-          "--from",
-          "a@client.test",
-          "--to",
-          "b@server.test",
-          "--message-file",
-          "/dev/null"};
+  return fuzzing_test::PlantedClientArgs(PLANTED_CLIENT_AFL, port);
 }
 
 // One run of the instrumented client against `replies`, its coverage

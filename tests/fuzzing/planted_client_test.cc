@@ -25,26 +25,11 @@ using ::testing::Not;
 
 constexpr char kGreeting[] = "220 mx.test ESMTP\r\n";
 
-// The client pointed at a ScriptServer; the CA file is only read at
-// STARTTLS, which these scripts never reach.
+// The ASan client pointed at a ScriptServer, with a 5 s limit per reply.
 std::vector<std::string> ClientArgs(int port, const std::string& bug) {
-  std::vector<std::string> argv = {PLANTED_CLIENT_ASAN,
-                                   "--host",
-                                   "localhost",
-                                   "--addr",
-                                   "127.0.0.1",
-                                   "--port",
-                                   std::to_string(port),
-                                   "--ca-file",
-                                   "/nonexistent-ca.pem",
-                                   "--from",
-                                   "a@client.test",
-                                   "--to",
-                                   "b@server.test",
-                                   "--message-file",
-                                   "/dev/null",
-                                   "--timeout-ms",
-                                   "5000"};
+  std::vector<std::string> argv = PlantedClientArgs(PLANTED_CLIENT_ASAN, port);
+  argv.push_back("--timeout-ms");
+  argv.push_back("5000");
   if (!bug.empty()) {
     argv.push_back("--bug");
     argv.push_back(bug);

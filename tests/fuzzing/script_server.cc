@@ -86,4 +86,13 @@ void ScriptServer::Play() {
   close(fd);
 }
 
+std::vector<std::string> PlantedClientArgs(const std::string& program,
+                                           int port) {
+  return {program,           "--host",  "localhost",     "--addr",
+          "127.0.0.1",       "--port",  std::to_string(port),
+          "--ca-file",       "/nonexistent-ca.pem",      "--from",
+          "a@client.test",   "--to",    "b@server.test", "--message-file",
+          "/dev/null"};
+}
+
 }  // namespace gauntlet::fuzzing_test

@@ -39,6 +39,11 @@ class ScriptServer {
   std::thread thread_;
 };
 
+// The planted client `program` pointed at a ScriptServer on `port`; the CA
+// file is only read at STARTTLS, which these scripts never reach.
+std::vector<std::string> PlantedClientArgs(const std::string& program,
+                                           int port);
+
 }  // namespace gauntlet::fuzzing_test
 
 #endif  // GAUNTLET_TESTS_FUZZING_SCRIPT_SERVER_H_
